@@ -1,0 +1,225 @@
+"""What the plugins provide: instruments, genres, moods and model backends.
+
+The dataclasses here are the *contract* a plugin fills in (validated by pydantic, so
+bad metadata is caught at load time and the plugin quarantined).  :class:`Catalog`
+is the read-only view every other module uses; it is built by
+:func:`musigen_agent.plugin_manager.load_catalog` and passed around, never global.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .errors import unknown
+
+if TYPE_CHECKING:
+    from .spec import Arrangement, TrackSpec
+
+Role = Literal["melody", "counter_melody", "harmony", "bass", "rhythm", "pad"]
+ROLES: tuple[str, ...] = ("melody", "counter_melody", "harmony", "bass", "rhythm", "pad")
+Mode = Literal["major", "minor"]
+
+
+class _Item(BaseModel):
+    """Common shape of every catalogue entry."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Unique snake_case id.")
+    display_name: str = ""
+    description: str = ""
+    synonyms: tuple[str, ...] = Field(default=(), description="Words in prompts that mean this item.")
+
+    @model_validator(mode="after")
+    def _display(self) -> _Item:
+        if not self.display_name:
+            object.__setattr__(self, "display_name", self.name.replace("_", " "))
+        return self
+
+
+class Instrument(_Item):
+    """A playable instrument: a General MIDI program (or drum kit) plus musical limits."""
+
+    type: str = Field(description="Broad type from the plan: keyboard, string, orchestral, wind, ...")
+    family: str = Field(description="Instrument family: keys, guitar, bass, strings, brass, reed, ...")
+    gm_program: int = Field(ge=0, le=127, description="General MIDI program number (0-based).")
+    is_drum: bool = False
+    low: int = Field(ge=0, le=127, description="Lowest playable MIDI pitch.")
+    high: int = Field(ge=0, le=127, description="Highest playable MIDI pitch.")
+    roles: tuple[Role, ...] = Field(min_length=1, description="Roles it can play, best first.")
+    priority: int = Field(default=2, ge=1, le=5, description="1 = core sound of a band, 5 = colour.")
+    polyphonic: bool = True
+
+    @model_validator(mode="after")
+    def _range(self) -> Instrument:
+        if self.low > self.high:
+            raise ValueError(f"range low {self.low} is above high {self.high}")
+        return self
+
+
+class Groove(BaseModel):
+    """A one-bar drum pattern on a step grid.
+
+    Each lane maps a GM drum sound name (see :data:`musigen_agent.theory.DRUMS`) to a
+    string with one character per step: ``X`` accent, ``x`` hit, ``o`` ghost, ``.`` rest.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    meter: str = "4/4"
+    steps_per_beat: int = Field(default=4, ge=1, le=12)
+    lanes: dict[str, str]
+
+    @model_validator(mode="after")
+    def _lengths(self) -> Groove:
+        num, den = (int(x) for x in self.meter.split("/"))
+        beats = num * 4 / den
+        expected = round(beats * self.steps_per_beat)
+        for lane, pattern in self.lanes.items():
+            if len(pattern) != expected:
+                raise ValueError(f"groove {self.name!r} lane {lane!r} has {len(pattern)} steps, expected {expected}")
+            if set(pattern) - set("Xxo."):
+                raise ValueError(f"groove {self.name!r} lane {lane!r} may only use X x o .")
+        return self
+
+
+class Genre(_Item):
+    """A style: default band, tempo, feel, harmony and form."""
+
+    instruments: tuple[str, ...] = Field(min_length=1, description="Default instrumentation, by instrument name.")
+    tempo_range: tuple[int, int]
+    meters: tuple[str, ...] = ("4/4",)
+    swing: float = Field(default=0.0, ge=0.0, le=1.0, description="0 straight, 1 full triplet swing.")
+    grooves: tuple[Groove, ...] = Field(min_length=1)
+    chord_qualities: tuple[str, ...] = Field(description="Chord vocabulary, e.g. maj7, m7, 7, sus4.")
+    progressions: tuple[tuple[str, ...], ...] = Field(
+        min_length=1, description="Typical progressions as roman numerals (upper case major, lower minor)."
+    )
+    form: tuple[str, ...] = Field(min_length=1, description="Section names in order, e.g. intro verse chorus.")
+    bass_style: str = "root"
+    comp_style: str = "block"
+    melody_style: str = "lyrical"
+    harmonic_rhythm: float = Field(default=1.0, gt=0, description="Chords per bar.")
+
+    @field_validator("tempo_range")
+    @classmethod
+    def _tempo(cls, v: tuple[int, int]) -> tuple[int, int]:
+        if not 20 <= v[0] <= v[1] <= 300:
+            raise ValueError("tempo_range must satisfy 20 <= low <= high <= 300")
+        return v
+
+
+class Mood(_Item):
+    """An emotional colour: tempo, mode, harmony colour, dynamics and articulation."""
+
+    tempo_range: tuple[int, int]
+    mode: Mode
+    keys: tuple[str, ...] = Field(min_length=1, description="Preferred keys, e.g. 'C', 'Am'.")
+    chord_qualities: tuple[str, ...]
+    dynamics: Literal["pp", "p", "mp", "mf", "f", "ff"]
+    articulation: Literal["staccato", "legato", "marcato", "sforzando", "tenuto"]
+    density: float = Field(default=1.0, gt=0, le=2, description="Relative note density.")
+    register: int = Field(default=0, ge=-12, le=12, description="Semitone shift of melodic register.")
+
+    @field_validator("tempo_range")
+    @classmethod
+    def _tempo(cls, v: tuple[int, int]) -> tuple[int, int]:
+        if not 20 <= v[0] <= v[1] <= 300:
+            raise ValueError("tempo_range must satisfy 20 <= low <= high <= 300")
+        return v
+
+
+@runtime_checkable
+class ModelBackend(Protocol):
+    """A composer: TrackSpec in, Arrangement out, deterministic for a given seed.
+
+    ``available`` lets a backend with optional dependencies (torch) stay listed with
+    ``unavailable_reason`` instead of failing to load.
+    """
+
+    name: str
+    description: str
+    available: bool
+    unavailable_reason: str
+
+    def compose(self, spec: TrackSpec, catalog: Catalog) -> Arrangement:
+        """Write every part of ``spec``; must depend only on its arguments."""
+        ...
+
+
+@dataclass(frozen=True)
+class Provided:
+    """Who provided a catalogue item (for listings and duplicate errors)."""
+
+    plugin: str
+    item: Any
+
+
+@dataclass
+class Catalog:
+    """Read-only lookups over everything the plugins registered."""
+
+    instruments: dict[str, Instrument] = field(default_factory=dict)
+    genres: dict[str, Genre] = field(default_factory=dict)
+    moods: dict[str, Mood] = field(default_factory=dict)
+    models: dict[str, ModelBackend] = field(default_factory=dict)
+    owners: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def owner(self, kind: str, name: str) -> str:
+        """Name of the plugin that registered ``name`` of ``kind``."""
+        return self.owners.get((kind, name), "?")
+
+    def instrument(self, name: str, field: str = "instrument") -> Instrument:
+        try:
+            return self.instruments[name]
+        except KeyError:
+            raise unknown("instrument", name, self.instruments, field=field) from None
+
+    def genre(self, name: str, field: str = "genre") -> Genre:
+        try:
+            return self.genres[name]
+        except KeyError:
+            raise unknown("genre", name, self.genres, field=field) from None
+
+    def mood(self, name: str, field: str = "mood") -> Mood:
+        try:
+            return self.moods[name]
+        except KeyError:
+            raise unknown("mood", name, self.moods, field=field) from None
+
+    def model(self, name: str, field: str = "model") -> ModelBackend:
+        try:
+            return self.models[name]
+        except KeyError:
+            raise unknown("model", name, self.models, field=field) from None
+
+    def synonyms(self, kind: str) -> dict[str, str]:
+        """Map every lower-case name and synonym of ``kind`` to the item's name."""
+        items: Iterable[_Item] = getattr(self, kind).values()
+        table: dict[str, str] = {}
+        for item in items:
+            for word in (item.name, item.name.replace("_", " "), item.display_name, *item.synonyms):
+                table.setdefault(word.lower(), item.name)
+        return table
+
+    def describe(self, kind: str) -> list[dict[str, Any]]:
+        """JSON-able listing of one kind, with the providing plugin of each item."""
+        out = []
+        for name, item in sorted(getattr(self, kind).items()):
+            if isinstance(item, BaseModel):
+                data = item.model_dump(mode="json")
+            else:
+                data = {
+                    "name": item.name,
+                    "description": item.description,
+                    "available": item.available,
+                    "unavailable_reason": item.unavailable_reason,
+                }
+            data["plugin"] = self.owner(kind, name)
+            out.append(data)
+        return out
