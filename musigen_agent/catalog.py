@@ -104,7 +104,8 @@ class Genre(_Item):
     bass_style: str = "root"
     comp_style: str = "block"
     melody_style: str = "lyrical"
-    harmonic_rhythm: float = Field(default=1.0, gt=0, description="Chords per bar.")
+    harmonic_rhythm: int = Field(default=1, ge=1, le=4, description="Chords per bar.")
+    phrase_bars: int = Field(default=4, ge=1, le=16, description="Sections are best a multiple of this (12 for blues).")
 
     @field_validator("tempo_range")
     @classmethod
@@ -124,7 +125,7 @@ class Mood(_Item):
     dynamics: Literal["pp", "p", "mp", "mf", "f", "ff"]
     articulation: Literal["staccato", "legato", "marcato", "sforzando", "tenuto"]
     density: float = Field(default=1.0, gt=0, le=2, description="Relative note density.")
-    register: int = Field(default=0, ge=-12, le=12, description="Semitone shift of melodic register.")
+    register_shift: int = Field(default=0, ge=-12, le=12, description="Semitone shift of melodic register.")
 
     @field_validator("tempo_range")
     @classmethod

@@ -1,0 +1,192 @@
+"""Shared state of one composition: timing grid, harmony per bar, dynamics.
+
+Everything random flows from :func:`rng_for`, seeded by the spec's seed plus a label
+(e.g. a section's base name), so a verse and its repeat share their material and
+changing one section's seed leaves the others untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from dataclasses import dataclass, field
+
+from musigen_agent.catalog import Catalog, Genre, Instrument, Mood
+from musigen_agent.spec import TPQ, Note, SectionSpec, TrackSpec
+from musigen_agent.theory import (
+    ARTICULATION,
+    DYNAMICS_VELOCITY,
+    Chord,
+    chord_symbol,
+    colour,
+    parse_chord,
+    roman_to_chord,
+    scale_pcs,
+    uses_flats,
+)
+
+SUFFIX = re.compile(r"_\d+$")
+
+#: Pulse positions in a bar (ticks, strength 3 strongest) for each meter; compound
+#: meters pulse in dotted quarters, 7/8 groups 2+2+3.
+PULSES: dict[str, tuple[tuple[int, int], ...]] = {
+    "2/4": ((0, 3), (480, 1)),
+    "3/4": ((0, 3), (480, 1), (960, 1)),
+    "4/4": ((0, 3), (480, 1), (960, 2), (1440, 1)),
+    "5/4": ((0, 3), (480, 1), (960, 1), (1440, 2), (1920, 1)),
+    "6/8": ((0, 3), (720, 2)),
+    "7/8": ((0, 3), (480, 2), (960, 2)),
+    "9/8": ((0, 3), (720, 2), (1440, 2)),
+    "12/8": ((0, 3), (720, 1), (1440, 2), (2160, 1)),
+}
+
+
+def base_name(section: str) -> str:
+    """'verse_2' -> 'verse': repeated sections share material."""
+    return SUFFIX.sub("", section)
+
+
+def rng_for(seed: int, *labels: object) -> random.Random:
+    """A private RNG for one decision, stable across Python runs (no hash randomisation)."""
+    digest = hashlib.sha256(repr((seed, *labels)).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+@dataclass
+class SectionHarmony:
+    """A section placed in time with one chord per slot."""
+
+    spec: SectionSpec
+    index: int
+    start_bar: int
+    chords: list[Chord]
+    symbols: list[str]
+    slots_per_bar: int
+
+    @property
+    def base(self) -> str:
+        return base_name(self.spec.name)
+
+
+@dataclass
+class Context:
+    """Everything a part writer needs, computed once per compose."""
+
+    spec: TrackSpec
+    catalog: Catalog
+    genre: Genre
+    mood: Mood
+    sections: list[SectionHarmony] = field(default_factory=list)
+
+    @property
+    def bar_ticks(self) -> int:
+        num, den = (int(x) for x in self.spec.meter.split("/"))
+        return num * TPQ * 4 // den
+
+    @property
+    def pulses(self) -> tuple[tuple[int, int], ...]:
+        return PULSES[self.spec.meter]
+
+    def pulse_lengths(self) -> list[int]:
+        starts = [p for p, _ in self.pulses] + [self.bar_ticks]
+        return [b - a for a, b in zip(starts, starts[1:], strict=False)]
+
+    @property
+    def scale(self) -> tuple[int, ...]:
+        return scale_pcs(self.spec.key, self.spec.mode)
+
+    @property
+    def tonic_pc(self) -> int:
+        return self.scale[0]
+
+    def instrument(self, name: str) -> Instrument:
+        return self.catalog.instrument(name)
+
+    def bar_start(self, section: SectionHarmony, bar: int) -> int:
+        return (section.start_bar + bar) * self.bar_ticks
+
+    def chord_at(self, section: SectionHarmony, bar: int, offset: int = 0) -> Chord:
+        """The chord sounding ``offset`` ticks into ``bar`` of ``section``."""
+        slot_len = self.bar_ticks // section.slots_per_bar
+        return section.chords[bar * section.slots_per_bar + min(offset // slot_len, section.slots_per_bar - 1)]
+
+    def velocity(self, section: SectionHarmony, role_offset: int = 0, accent: int = 0) -> int:
+        """Velocity from the mood's dynamics, the section's energy and the role."""
+        base = DYNAMICS_VELOCITY[self.mood.dynamics]
+        v = base * (0.72 + 0.45 * section.spec.energy) + role_offset + accent
+        return max(1, min(127, round(v)))
+
+    @property
+    def length_factor(self) -> float:
+        return ARTICULATION[self.mood.articulation][0]
+
+    @property
+    def accent(self) -> int:
+        return ARTICULATION[self.mood.articulation][1]
+
+
+def build_context(spec: TrackSpec, catalog: Catalog) -> Context:
+    """Place every section in time and choose its chords."""
+    ctx = Context(spec=spec, catalog=catalog, genre=catalog.genre(spec.genre), mood=catalog.mood(spec.moods[0]))
+    palette = tuple(q for name in spec.moods for q in catalog.mood(name).chord_qualities) + ctx.genre.chord_qualities
+    slots = ctx.genre.harmonic_rhythm
+    progressions = _progressions_by_section(spec, ctx.genre)
+    bar = 0
+    for i, section in enumerate(spec.sections):
+        if section.chords:
+            chords = [parse_chord(c) for c in section.chords]
+            per_bar = 1
+        else:
+            chords = [
+                colour(roman_to_chord(n, spec.key, spec.mode), palette) for n in progressions[base_name(section.name)]
+            ]
+            per_bar = slots
+        n_slots = section.bars * per_bar
+        cycle = [chords[k % len(chords)] for k in range(n_slots)]
+        if i == len(spec.sections) - 1 and not section.chords:
+            cycle[-1] = colour(roman_to_chord("I", spec.key, spec.mode), palette)
+        flats = uses_flats(spec.key, spec.mode)
+        ctx.sections.append(SectionHarmony(section, i, bar, cycle, [chord_symbol(c, flats) for c in cycle], per_bar))
+        bar += section.bars
+    return ctx
+
+
+def _progressions_by_section(spec: TrackSpec, genre: Genre) -> dict[str, tuple[str, ...]]:
+    """Give each kind of section its own progression; repeats of a kind share one.
+
+    Verse and chorus get different progressions when the genre offers several, the
+    intro borrows the verse's and the outro the chorus's, so the form is audible.
+    """
+    progs = genre.progressions
+    rng = rng_for(spec.seed, "progressions", spec.genre)
+    order = list(range(len(progs)))
+    rng.shuffle(order)
+    chosen: dict[str, tuple[str, ...]] = {}
+    kinds = []
+    for s in spec.sections:
+        b = base_name(s.name)
+        if b not in kinds:
+            kinds.append(b)
+    main = [k for k in kinds if k not in ("intro", "outro", "coda")]
+    for j, kind in enumerate(main):
+        chosen[kind] = progs[order[j % len(order)]]
+    first = chosen[main[0]] if main else progs[order[0]]
+    last = chosen[main[min(1, len(main) - 1)]] if main else first
+    chosen.setdefault("intro", first)
+    chosen.setdefault("outro", last)
+    chosen.setdefault("coda", last)
+    return chosen
+
+
+def make_note(start: int, duration: int, pitch: int, velocity: int) -> Note:
+    return Note(start=start, duration=max(1, duration), pitch=pitch, velocity=velocity)
+
+
+def pick(rng: random.Random, weighted: dict[str, float]) -> str:
+    """Weighted choice with a fixed key order (deterministic)."""
+    keys = sorted(weighted)
+    return rng.choices(keys, weights=[weighted[k] for k in keys])[0]
+
+
+__all__ = ["TPQ", "Context", "SectionHarmony", "base_name", "build_context", "make_note", "pick", "rng_for"]

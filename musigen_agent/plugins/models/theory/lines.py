@@ -1,0 +1,267 @@
+"""Single-line parts: bass lines, melodies built from repeating motifs, counter-lines.
+
+The melody is written the way songwriters work: a two-bar motif (a rhythm plus a
+contour of scale steps) is stated, answered, and restated over the changing chords,
+with chord tones on strong beats and a long chord tone at every section end.
+"""
+
+from __future__ import annotations
+
+import random
+
+from musigen_agent.catalog import Instrument
+from musigen_agent.spec import TPQ, Note
+from musigen_agent.theory import Chord, nearest_in_range
+
+from .chords import write_guide_tones
+from .context import Context, SectionHarmony, make_note, pick, rng_for
+
+EIGHTH, SIXTEENTH = TPQ // 2, TPQ // 4
+
+# ---------------------------------------------------------------- bass
+
+#: 4/4 bass templates: (offset, length, chord degree: r root, 5 fifth, o octave, 3 third, b7, a approach).
+BASS_TEMPLATES = {
+    "reggae": ((0, 600, "r"), (720, 240, "r"), (960, 360, "5"), (1440, 240, "3")),
+    "funk": (
+        (0, 180, "r"),
+        (360, 120, "o"),
+        (720, 120, "r"),
+        (960, 180, "b7"),
+        (1200, 120, "r"),
+        (1320, 120, "o"),
+        (1680, 120, "a"),
+    ),
+    "pulse": tuple((i * EIGHTH + EIGHTH, EIGHTH - 40, "r") for i in range(4))
+    + tuple((i * EIGHTH, EIGHTH - 60, "r") for i in range(4, 8, 2)),
+}
+DEGREES = {"r": 0, "5": 7, "o": 12, "b7": 10}
+
+
+def _bass_pitch(chord: Chord, degree: str, ref: int, low: int, high: int, nxt: Chord) -> int:
+    if degree == "a":
+        target = nearest_in_range(nxt.bass if nxt.bass is not None else nxt.root, ref, low, high)
+        return target - 1 if target - 1 >= low else target + 1
+    if degree == "3":
+        third = next((i for i in chord.intervals if i in (3, 4)), 7)
+        return nearest_in_range((chord.root + third) % 12, ref, low, high)
+    root = chord.bass if chord.bass is not None else chord.root
+    base = nearest_in_range(root, ref, low, high)
+    pitch = base + DEGREES[degree]
+    return pitch if pitch <= high else base
+
+
+def write_bass(ctx: Context, inst: Instrument, style: str) -> list[Note]:
+    """A bass line in the genre's style, always landing on the root on the downbeat."""
+    low, high = max(inst.low, 28), min(inst.high, max(inst.low + 24, 60))
+    ref = nearest_in_range(ctx.tonic_pc, 38, low, high)
+    four = ctx.spec.meter == "4/4"
+    notes: list[Note] = []
+    for section in ctx.sections:
+        quiet = section.spec.energy < 0.4
+        for bar in range(section.spec.bars):
+            start = ctx.bar_start(section, bar)
+            for offset, length, degree in _bass_rhythm(ctx, section, style, four, quiet):
+                chord = ctx.chord_at(section, bar, offset)
+                nxt = _next_chord(ctx, section, bar)
+                pitch = _bass_pitch(chord, degree, ref, low, high, nxt)
+                accent = 6 if offset == 0 else 0
+                notes.append(make_note(start + offset, length, pitch, ctx.velocity(section, 2, accent)))
+    return notes
+
+
+def _bass_rhythm(ctx: Context, section: SectionHarmony, style: str, four: bool, quiet: bool) -> list:
+    if style in BASS_TEMPLATES and four and not quiet:
+        return list(BASS_TEMPLATES[style])
+    lengths = ctx.pulse_lengths()
+    if quiet or style == "sustained":
+        slot = ctx.bar_ticks // section.slots_per_bar
+        return [(k * slot, slot - 20, "r") for k in range(section.slots_per_bar)]
+    if style == "walking":
+        n = len(lengths)
+        degrees = (["r", "3", "5"] + ["5"] * n)[: n - 1] + ["a"] if n > 1 else ["r"]
+        return [(p, ln - 30, d) for (p, _), ln, d in zip(ctx.pulses, lengths, degrees, strict=True)]
+    if style == "eighths":
+        n = ctx.bar_ticks // EIGHTH
+        return [(i * EIGHTH, EIGHTH - 40, "a" if i == n - 1 else "r") for i in range(n)]
+    return [(p, ln - 30, "r" if s == 3 else "5") for (p, s), ln in zip(ctx.pulses, lengths, strict=True) if s >= 2]
+
+
+def _next_chord(ctx: Context, section: SectionHarmony, bar: int) -> Chord:
+    if bar + 1 < section.spec.bars:
+        return ctx.chord_at(section, bar + 1)
+    if section.index + 1 < len(ctx.sections):
+        return ctx.sections[section.index + 1].chords[0]
+    return section.chords[-1]
+
+
+# ---------------------------------------------------------------- melody
+
+#: One pulse of rhythm: (offset, length) pairs as fractions of the pulse; "hold" ties.
+SIMPLE_CELLS: dict[str, tuple[tuple[float, float], ...]] = {
+    "q": ((0, 1),),
+    "ee": ((0, 0.5), (0.5, 0.5)),
+    "rest": (),
+    "hold": (),
+    "dotted": ((0, 0.75), (0.75, 0.25)),
+    "ssss": ((0, 0.25), (0.25, 0.25), (0.5, 0.25), (0.75, 0.25)),
+    "syncop": ((0.5, 0.5),),
+}
+COMPOUND_CELLS: dict[str, tuple[tuple[float, float], ...]] = {
+    "q": ((0, 1),),
+    "ee": ((0, 2 / 3), (2 / 3, 1 / 3)),
+    "rest": (),
+    "hold": (),
+    "dotted": ((0, 1 / 3), (1 / 3, 1 / 3), (2 / 3, 1 / 3)),
+    "ssss": ((0, 1 / 3), (1 / 3, 1 / 3), (2 / 3, 1 / 3)),
+    "syncop": ((1 / 3, 1 / 3), (2 / 3, 1 / 3)),
+}
+CELL_WEIGHTS = {
+    "lyrical": {"q": 3, "ee": 3, "hold": 2, "rest": 1, "dotted": 1, "syncop": 0.5},
+    "riff": {"ee": 3, "syncop": 2, "q": 1, "rest": 1.5, "ssss": 1, "dotted": 1},
+    "bebop": {"ee": 5, "q": 1, "syncop": 1, "rest": 0.5, "ssss": 0.5},
+    "fiddle": {"ee": 4, "ssss": 1.5, "q": 1, "dotted": 1},
+    "blues": {"q": 2, "ee": 2, "rest": 2, "dotted": 1, "syncop": 1, "hold": 1},
+}
+STEP_WEIGHTS = {
+    "lyrical": {-2: 1, -1: 3, 0: 1, 1: 3, 2: 1.5, 3: 0.5, -3: 0.5},
+    "riff": {0: 3, 1: 2, -1: 2, 2: 1, -2: 1, 4: 0.5},
+    "bebop": {1: 3, -1: 3, 2: 1, -2: 1.5, 3: 0.5},
+    "fiddle": {1: 3, -1: 3, 2: 2, -2: 2},
+    "blues": {0: 2, 1: 2, -1: 2, -2: 1, 2: 1},
+}
+BLUES_SCALE = (0, 3, 5, 7, 10)
+
+
+def _motif_rhythm(ctx: Context, rng: random.Random, style: str, bars: int, density: float) -> list[tuple[int, int]]:
+    """Onsets and lengths (ticks from the motif start) for ``bars`` bars."""
+    weights = dict(CELL_WEIGHTS.get(style, CELL_WEIGHTS["lyrical"]))
+    for k in ("rest", "hold"):
+        if k in weights:
+            weights[k] /= density
+    for k in ("ee", "ssss", "syncop"):
+        if k in weights:
+            weights[k] *= density
+    notes: list[tuple[int, int]] = []
+    lengths = ctx.pulse_lengths()
+    for bar in range(bars):
+        for (p, _s), length in zip(ctx.pulses, lengths, strict=True):
+            cells = COMPOUND_CELLS if length % 720 == 0 else SIMPLE_CELLS
+            cell = pick(rng, {k: v for k, v in weights.items() if k in cells})
+            if bar == 0 and p == 0 and cell in ("rest", "hold", "syncop"):
+                cell = "q"
+            at = bar * ctx.bar_ticks + p
+            if cell == "hold" and notes:
+                s, d = notes[-1]
+                notes[-1] = (s, at + length - s)
+                continue
+            notes.extend((at + round(o * length), round(d * length)) for o, d in cells[cell])
+    return notes
+
+
+def _scale_pitches(ctx: Context, low: int, high: int, style: str) -> list[int]:
+    pcs = {(ctx.tonic_pc + i) % 12 for i in BLUES_SCALE} if style == "blues" else set(ctx.scale)
+    return [p for p in range(low, high + 1) if p % 12 in pcs]
+
+
+def melody_range(ctx: Context, inst: Instrument) -> tuple[int, int]:
+    """About an octave and a half around the instrument's singing register."""
+    centre = max(60, min(76, (inst.low + inst.high) // 2)) + ctx.mood.register_shift
+    low, high = max(inst.low, centre - 9), min(inst.high, centre + 10)
+    return (low, high) if high - low >= 12 else (inst.low, inst.high)
+
+
+def write_melody(ctx: Context, inst: Instrument, style: str, label: str) -> list[Note]:
+    """The lead line: motifs per kind of section, answered and varied, cadencing at ends."""
+    low, high = melody_range(ctx, inst)
+    pitches = _scale_pitches(ctx, low, high, style)
+    density = ctx.mood.density
+    notes: list[Note] = []
+    motifs: dict[str, tuple[list[tuple[int, int]], list[int]]] = {}
+    pos = len(pitches) // 2
+    for section in ctx.sections:
+        if section.base == "intro" and len(ctx.sections) > 1:
+            continue
+        rng = rng_for(ctx.spec.seed, "melody", label, section.base)
+        if section.base not in motifs:
+            rhythm = _motif_rhythm(ctx, rng, style, 2, density)
+            steps = [
+                int(pick(rng, {str(k): v for k, v in STEP_WEIGHTS.get(style, STEP_WEIGHTS["lyrical"]).items()}))
+                for _ in rhythm
+            ]
+            motifs[section.base] = (rhythm, steps)
+        rhythm, steps = motifs[section.base]
+        lift = 2 if section.spec.energy >= 0.75 else 0
+        for unit in range(0, section.spec.bars, 2):
+            unit_bars = min(2, section.spec.bars - unit)
+            answer = (unit // 2) % 2 == 1
+            u_rhythm, u_steps = rhythm, steps
+            if answer:
+                tail = _motif_rhythm(ctx, rng_for(ctx.spec.seed, "answer", label, section.base), style, 2, density)
+                u_rhythm = [n for n in rhythm if n[0] < ctx.bar_ticks] + [n for n in tail if n[0] >= ctx.bar_ticks]
+                u_steps = [-s for s in steps] + steps
+            base_tick = ctx.bar_start(section, unit)
+            events = [n for n in u_rhythm if n[0] < unit_bars * ctx.bar_ticks]
+            for k, (offset, length) in enumerate(events):
+                step = u_steps[k % len(u_steps)]
+                centre = len(pitches) // 2 + lift
+                if abs(pos + step - centre) > 6:
+                    step = -step
+                pos = max(0, min(len(pitches) - 1, pos + step))
+                bar = unit + offset // ctx.bar_ticks
+                in_bar = offset % ctx.bar_ticks
+                chord = ctx.chord_at(section, bar, in_bar)
+                strong = any(p == in_bar and s >= 2 for p, s in ctx.pulses)
+                pitch = pitches[pos]
+                last = k == len(events) - 1 and unit + unit_bars >= section.spec.bars
+                if strong or last:
+                    pitch = _chord_tone(chord, pitch, low, high, root=last and section is ctx.sections[-1])
+                    pos = min(range(len(pitches)), key=lambda i: abs(pitches[i] - pitch))
+                dur = (unit_bars * ctx.bar_ticks - offset) if last else max(60, round(length * ctx.length_factor))
+                vel = ctx.velocity(section, 6, ctx.accent if strong else 0) + rng.randint(-3, 3)
+                notes.append(make_note(base_tick + offset, dur, pitch, max(1, min(127, vel))))
+    return notes
+
+
+def _chord_tone(chord: Chord, pitch: int, low: int, high: int, root: bool = False) -> int:
+    pcs = [chord.root] if root else list(chord.pitch_classes)
+    return min((nearest_in_range(pc, pitch, low, high) for pc in pcs), key=lambda p: (abs(p - pitch), p))
+
+
+def harmonise_below(ctx: Context, melody: list[Note], inst: Instrument) -> list[Note]:
+    """A second lead a diatonic third below the first (a horn-section line)."""
+    scale = ctx.scale
+    out = []
+    for n in melody:
+        pitch = n.pitch - 3
+        while pitch % 12 not in scale:
+            pitch -= 1
+        if n.pitch - pitch < 3:
+            pitch -= 1
+        while pitch % 12 not in scale:
+            pitch -= 1
+        out.append(make_note(n.start, n.duration, max(inst.low, min(inst.high, pitch)), max(1, n.velocity - 6)))
+    return out
+
+
+def write_counter(ctx: Context, inst: Instrument) -> list[Note]:
+    """Guide tones under the melody; in busy sections each long note gets a second, moving note."""
+    notes = write_guide_tones(ctx, inst, -2)
+    out: list[Note] = []
+    for n in notes:
+        section = next(
+            s
+            for s in ctx.sections
+            if s.start_bar * ctx.bar_ticks <= n.start < (s.start_bar + s.spec.bars) * ctx.bar_ticks
+        )
+        if section.spec.energy >= 0.6 and n.duration >= TPQ * 2:
+            half = n.duration // 2
+            chord = ctx.chord_at(section, (n.start // ctx.bar_ticks) - section.start_bar, n.start % ctx.bar_ticks)
+            other = _chord_tone(chord, n.pitch + 3, inst.low, inst.high)
+            if other == n.pitch:
+                other = _chord_tone(chord, n.pitch - 4, inst.low, inst.high)
+            out.append(make_note(n.start, half, n.pitch, n.velocity))
+            out.append(make_note(n.start + half, n.duration - half, other, max(1, n.velocity - 4)))
+        else:
+            out.append(n)
+    return out
