@@ -1,0 +1,248 @@
+"""Command-line adapter: each command parses arguments and calls one services function.
+
+Every command takes ``--db PATH`` and ``--json`` (one JSON document on stdout; messages
+on stderr), exits non-zero with a one-line message naming what to fix, and shows a
+traceback only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .errors import MusigenError
+from .services import Services, open_services
+from .summary import headline
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="musigen: describe a track in words, refine it, render MIDI and audio.",
+)
+
+Db = Annotated[Path | None, typer.Option("--db", help="registry.sqlite path (default $MUSIGEN_DB or ~/.musigen).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def command(fn: Callable[..., Any], name: str | None = None, help: str | None = None) -> Callable[..., Any]:
+    """Register ``fn`` as a command whose errors become one-line messages and exit codes (2 bad input, 1 internal)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except MusigenError as exc:
+            if kwargs.get("debug"):
+                raise
+            detail = exc.to_dict()
+            _err(f"error: {exc.message}" + (f" (field: {exc.field})" if exc.field else ""))
+            if kwargs.get("as_json"):
+                typer.echo(json.dumps(detail))
+            raise typer.Exit(2) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            if kwargs.get("debug"):
+                raise
+            _err(f"internal error: {type(exc).__name__}: {exc} (run again with --debug for the traceback)")
+            raise typer.Exit(1) from None
+
+    return app.command(name=name, help=help)(wrapper)
+
+
+def _services(db: Path | None) -> Services:
+    return open_services(db=db)
+
+
+def _out(data: Any, as_json: bool, human: Callable[[Any], None]) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, default=str))
+    else:
+        human(data)
+
+
+def _print_track(view: dict[str, Any]) -> None:
+    typer.echo(f"track {view['track_id']} version {view['version']}")
+    typer.echo("  " + headline(view))
+    for s in view["summary"]["sections"]:
+        typer.echo(f"  {s['name']:<12} {s['bars']:>3} bars  {' '.join(s['chords'])}")
+    for name, choice in view.get("provenance", {}).items():
+        why = choice["source"] + (f" by {', '.join(repr(w) for w in choice['words'])}" if choice["words"] else "")
+        note = f" - {choice['note']}" if choice.get("note") else ""
+        typer.echo(f"  {name:<12} {_short(choice['value']):<40} {why}{note}")
+    for note in view.get("notes", []):
+        typer.echo(f"  note: {note}")
+    if view.get("ignored"):
+        typer.echo(f"  ignored words: {', '.join(view['ignored'])}")
+    for f in view.get("files", []):
+        typer.echo(f"  wrote {f['path']} ({f['bytes']} bytes)")
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _formats(text: str) -> list[str]:
+    return [f for f in text.split(",") if f.strip()]
+
+
+@command
+def compose(
+    description: Annotated[str, typer.Argument(help='What to compose, e.g. "a sad piano piece in D minor".')] = "",
+    genre: Annotated[str | None, typer.Option(help="Genre (see `musigen genres`).")] = None,
+    mood: Annotated[list[str] | None, typer.Option(help="Mood; repeat for a blend.")] = None,
+    tempo: Annotated[int | None, typer.Option(help="Beats per minute, 20-300.")] = None,
+    key: Annotated[str | None, typer.Option(help='Key, e.g. "F#", "Bb minor".')] = None,
+    meter: Annotated[str | None, typer.Option(help="Time signature, e.g. 3/4.")] = None,
+    length: Annotated[str | None, typer.Option(help='Length: seconds, "2:30" or "32 bars".')] = None,
+    instrument: Annotated[list[str] | None, typer.Option(help="Instrument; repeat for several.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (same seed, same notes).")] = None,
+    model: Annotated[str | None, typer.Option(help="Model backend (see `musigen models`).")] = None,
+    title: Annotated[str | None, typer.Option(help="Title.")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the files.")] = Path("out"),
+    format: Annotated[str, typer.Option("--format", help="Comma-separated: mid,wav,json.")] = "mid,wav",
+    db: Db = None,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """Compose a track from words and write its files."""
+    overrides = {
+        "genre": genre,
+        "mood": mood or None,
+        "tempo": tempo,
+        "key": key,
+        "meter": meter,
+        "length": length,
+        "instruments": instrument or None,
+        "seed": seed,
+        "model": model,
+        "title": title,
+    }
+    view = _services(db).compose(description, overrides, formats=_formats(format), out_dir=out)
+    _out(view, as_json, _print_track)
+
+
+@command
+def render(
+    track_id: Annotated[str, typer.Argument(help="Track id.")],
+    version: Annotated[int | None, typer.Option(help="Version number (default: latest).")] = None,
+    format: Annotated[str, typer.Option("--format", help="Comma-separated: mid,wav,json.")] = "wav",
+    out: Annotated[Path, typer.Option(help="Folder for the files.")] = Path("out"),
+    db: Db = None,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """Render a stored track (or one of its versions) to files."""
+    view = _services(db).render(track_id, version, formats=_formats(format), out_dir=out)
+    _out(view, as_json, _print_track)
+
+
+@command
+def show(
+    track_id: Annotated[str, typer.Argument(help="Track id.")],
+    version: Annotated[int | None, typer.Option(help="Version number (default: latest).")] = None,
+    db: Db = None,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """Show a stored track: its form, chords, parts and files."""
+    _out(_services(db).get_track(track_id, version), as_json, _print_track)
+
+
+@command
+def tracks(db: Db = None, as_json: AsJson = False, debug: Debug = False) -> None:
+    """List stored tracks, newest first."""
+    _out(
+        _services(db).list_tracks(),
+        as_json,
+        lambda rows: [typer.echo(f"{r['id']}  v{r['head']}  {r['updated']}  {r['title']}") for r in rows],
+    )
+
+
+@command
+def versions(
+    track_id: Annotated[str, typer.Argument(help="Track id.")],
+    db: Db = None,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """List the versions of a track."""
+    _out(
+        _services(db).list_versions(track_id),
+        as_json,
+        lambda rows: [
+            typer.echo(f"v{r['number']}  parent={r['parent']}  {r['created']}  {r['instruction'] or ''}") for r in rows
+        ],
+    )
+
+
+@command
+def plugins(db: Db = None, as_json: AsJson = False, debug: Debug = False) -> None:
+    """List plugins, what they provide and whether they loaded."""
+
+    def human(rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            provides = "; ".join(f"{k}: {len(v)}" for k, v in r["provides"].items())
+            typer.echo(f"{r['status']:<12} {r['name']}  [{r['source']}] {provides}")
+            if r["error"]:
+                typer.echo(f"             {r['error']}")
+
+    _out(_services(db).list_plugins(), as_json, human)
+
+
+def _catalog_command(kind: str, columns: Callable[[dict[str, Any]], str]) -> None:
+    def listing(db: Db = None, as_json: AsJson = False, debug: Debug = False) -> None:
+        _out(_services(db).list_catalog(kind), as_json, lambda rows: [typer.echo(columns(r)) for r in rows])
+
+    command(listing, name=kind, help=f"List the {kind} the plugins provide.")
+
+
+_catalog_command(
+    "instruments",
+    lambda r: (
+        f"{r['name']:<18} {r['family']:<12} program {r['gm_program']:<4} roles {', '.join(r['roles'])}  [{r['plugin']}]"
+    ),
+)
+_catalog_command(
+    "genres",
+    lambda r: (
+        f"{r['name']:<12} {r['tempo_range'][0]}-{r['tempo_range'][1]} bpm  "
+        f"{', '.join(r['instruments'])}  [{r['plugin']}]"
+    ),
+)
+_catalog_command(
+    "moods",
+    lambda r: (
+        f"{r['name']:<12} {r['mode']:<6} {r['tempo_range'][0]}-{r['tempo_range'][1]} bpm "
+        f"{r['dynamics']} {r['articulation']}  [{r['plugin']}]"
+    ),
+)
+_catalog_command(
+    "models",
+    lambda r: (
+        f"{r['name']:<12} {'available' if r['available'] else 'unavailable: ' + r['unavailable_reason']}"
+        f"  {r['description']}  [{r['plugin']}]"
+    ),
+)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="musigen")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

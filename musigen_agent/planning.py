@@ -1,0 +1,339 @@
+"""Fill in what the words leave open: form, bar counts, roles, tempo and key.
+
+Intent parsing only records what a person said; everything else comes from these pure
+functions over catalogue data, so the same genre and mood always give the same plan and
+refine operations can re-plan one field without re-reading the words.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable
+
+from .catalog import Catalog, Genre, Instrument, Mood, Role
+from .spec import MAX_BARS, PartSpec, SectionSpec
+from .theory import relative_key
+
+#: Sections that frame a piece; kept short (2-4 bars) and dropped last-but-one.
+EDGES = frozenset({"intro", "outro", "coda"})
+#: Loudness/density of a section type: the dynamic arc of a song.
+ENERGY: dict[str, float] = {
+    "intro": 0.35,
+    "verse": 0.55,
+    "pre_chorus": 0.7,
+    "chorus": 0.85,
+    "bridge": 0.6,
+    "breakdown": 0.4,
+    "buildup": 0.75,
+    "drop": 0.95,
+    "interlude": 0.45,
+    "solo": 0.75,
+    "head": 0.65,
+    "theme": 0.6,
+    "development": 0.75,
+    "outro": 0.3,
+    "coda": 0.3,
+}
+DEFAULT_ENERGY = 0.6
+#: Short connective sections that are 4 bars even in a long piece.
+SHORT = frozenset({"pre_chorus", "breakdown", "buildup", "interlude"})
+#: Each repeat of a section comes back a little stronger, up to this many steps.
+REPEAT_LIFT = 0.05
+MAX_SECTIONS = 32
+MAX_SECTION_BARS = 128
+
+
+def bars_for_seconds(seconds: float, tempo: int, meter: str) -> int:
+    """Whole bars closest to ``seconds`` (half rounds up), never fewer than 2.
+
+    Two bars is the shortest span that still has a chord change and a cadence.
+    """
+    bars = seconds * tempo / 60.0 / _beats_per_bar(meter)
+    return max(2, math.floor(bars + 0.5))
+
+
+def seconds_for_bars(bars: int, tempo: int, meter: str) -> float:
+    """Duration of ``bars`` bars at ``tempo`` quarter-note bpm."""
+    return bars * _beats_per_bar(meter) * 60.0 / tempo
+
+
+def max_bars_for(tempo: int, meter: str, max_seconds: float) -> int:
+    """Most whole bars that fit in ``max_seconds`` (and in the spec's bar limit)."""
+    return max(1, min(MAX_BARS, math.floor(max_seconds * tempo / 60.0 / _beats_per_bar(meter))))
+
+
+def _beats_per_bar(meter: str) -> float:
+    num, den = (int(x) for x in meter.split("/"))
+    return num * 4 / den
+
+
+# ---------------------------------------------------------------------------- tempo and key
+
+
+def default_tempo(genre: Genre, mood: Mood) -> tuple[int, str]:
+    """Tempo that suits both genre and mood, plus a note when they cannot agree.
+
+    The genre wins a clash: a sad electronic track still has to sit in the tempo range
+    its grooves were written for, so we take the end of that range nearest the mood.
+    """
+    g_lo, g_hi = genre.tempo_range
+    m_lo, m_hi = mood.tempo_range
+    lo, hi = max(g_lo, m_lo), min(g_hi, m_hi)
+    if lo <= hi:
+        return (lo + hi) // 2, ""
+    tempo = g_lo if m_hi < g_lo else g_hi
+    note = (
+        f"{mood.name} asks for {m_lo}-{m_hi} bpm but {genre.name} lives at {g_lo}-{g_hi}; used {tempo}"
+    )
+    return tempo, note
+
+
+def parse_mood_key(key: str) -> tuple[str, str]:
+    """'Am' -> ('A', 'minor'); 'F#' -> ('F#', 'major') (the mood catalogue's spelling)."""
+    key = key.strip()
+    if key.endswith("m") and len(key) > 1:
+        return key[:-1], "minor"
+    return key, "major"
+
+
+def default_key(mood: Mood, mode: str) -> str:
+    """First of the mood's preferred keys in ``mode``.
+
+    When the mood has none in that mode (a happy tune asked to be minor) the relative
+    key of its first preference is used, which keeps the same key signature.
+    """
+    for key in mood.keys:
+        tonic, key_mode = parse_mood_key(key)
+        if key_mode == mode:
+            return tonic
+    tonic, key_mode = parse_mood_key(mood.keys[0])
+    return relative_key(tonic, key_mode)[0]
+
+
+# ---------------------------------------------------------------------------- form
+
+
+def plan_sections(genre: Genre, total_bars: int, names: list[str] | None = None) -> list[SectionSpec]:
+    """Fit a form to exactly ``total_bars`` bars.
+
+    Without ``names`` the genre's form is shortened (bridges and repeats go first, then
+    intro and outro) or extended (its opening verse/chorus unit repeats) until its
+    sections sit near their natural length, then bars are added or taken in whole
+    phrases so the total is exact.  With ``names`` (a structure the user stated) every
+    named section is kept and only the bars are split; if there are fewer bars than
+    sections the trailing sections are dropped, since a section needs at least a bar.
+    """
+    if total_bars < 1:
+        raise ValueError("a piece needs at least one bar")
+    phrase = genre.phrase_bars
+    if names:
+        form = list(names[: min(len(names), total_bars, MAX_SECTIONS)])
+    else:
+        form = _fit_form(list(genre.form), total_bars, phrase)
+    bars = _fit_bars(form, total_bars, phrase)
+    seen: Counter[str] = Counter()
+    sections = []
+    for name, n in zip(form, bars, strict=True):
+        seen[name] += 1
+        label = name if seen[name] == 1 else f"{name}_{seen[name]}"
+        energy = min(1.0, ENERGY.get(name, DEFAULT_ENERGY) + REPEAT_LIFT * min(seen[name] - 1, 3))
+        sections.append(SectionSpec(name=label, bars=n, energy=round(energy, 2)))
+    return sections
+
+
+def _base_bars(name: str, phrase: int) -> int:
+    """Natural length: edges and connectors 4 bars, main sections two 4-bar phrases."""
+    if name in EDGES or name in SHORT:
+        return 4
+    return phrase * math.ceil(8 / phrase)
+
+
+def _comfortable(form: list[str], phrase: int) -> int:
+    return sum(_base_bars(n, phrase) for n in form)
+
+
+def _fit_form(form: list[str], total: int, phrase: int) -> list[str]:
+    """Drop or repeat sections until the form's natural length is near ``total``.
+
+    Sections may be squeezed to about 70% or stretched to about twice their natural
+    length; beyond that the form itself changes.
+    """
+    while len(form) > 1 and _comfortable(form, phrase) > total * 1.4:
+        form = _shrink_form(form)
+    while len(form) < MAX_SECTIONS and _comfortable(form, phrase) * 2 < total:
+        grown = _grow_form(form)
+        if len(grown) > MAX_SECTIONS:
+            break
+        form = grown
+    return form
+
+
+def _body_indices(form: list[str]) -> list[int]:
+    body = [i for i, n in enumerate(form) if n not in EDGES]
+    return body or list(range(len(form)))
+
+
+def _shrink_form(form: list[str]) -> list[str]:
+    """Remove one section, the least essential first.
+
+    Order: a one-off section (bridge, solo) while others repeat; then a repeat (the
+    last one that is not the final body section); then the intro, the outro; finally
+    the last body section, so the opening material survives.
+    """
+    body = _body_indices(form)
+    counts = Counter(form[i] for i in body)
+    drop: int | None = None
+    if any(c > 1 for c in counts.values()):
+        singles = [i for i in body if counts[form[i]] == 1]
+        repeats = [i for i in body[:-1] if counts[form[i]] > 1] or [body[-1]]
+        drop = singles[-1] if singles else repeats[-1]
+    elif len(form) > len(body):
+        drop = next(i for i, n in enumerate(form) if n in EDGES)
+    else:
+        drop = body[-1]
+    shorter = form[:drop] + form[drop + 1 :]
+    if 0 < drop < len(shorter) and shorter[drop - 1] == shorter[drop]:
+        del shorter[drop]
+    return shorter
+
+
+def _grow_form(form: list[str]) -> list[str]:
+    """Repeat the opening unit (e.g. verse+chorus) right after its first statement."""
+    body = _body_indices(form)
+    names = [form[i] for i in body]
+    nxt = names.index(names[0], 1) if names.count(names[0]) > 1 else len(names)
+    unit = names[:nxt]
+    at = body[nxt - 1] + 1
+    return form[:at] + unit + form[at:]
+
+
+def _fit_bars(form: list[str], total: int, phrase: int) -> list[int]:
+    """Bars per section summing exactly to ``total``, in whole phrases where possible."""
+    if len(form) == 1:
+        return [total]
+    bars = [_base_bars(n, phrase) for n in form]
+    edges = [i for i, n in enumerate(form) if n in EDGES]
+    body = [i for i in range(len(form)) if i not in edges] or list(range(len(form)))
+    odd_slot = edges[-1] if edges else body[-1]
+    diff = total - sum(bars)
+    if diff % 2 and (diff > 0 or bars[odd_slot] > 1):
+        # one odd bar lives in the last edge (a 3- or 5-bar outro) so main sections stay even
+        delta = 1 if diff > 0 else -1
+        bars[odd_slot] += delta
+        diff -= delta
+    if diff > 0:
+        _grow_bars(bars, body, form, diff, phrase)
+    elif diff < 0:
+        _shrink_bars(bars, body, edges, form, -diff, phrase)
+    return bars
+
+
+def _grow_bars(bars: list[int], body: list[int], form: list[str], extra: int, phrase: int) -> None:
+    """Add whole phrases to the strongest sections first (final chorus, then earlier)."""
+    order = sorted(body, key=lambda i: (-ENERGY.get(form[i], DEFAULT_ENERGY), -i))
+    step = max(4, phrase)
+    cap = max(16, 2 * phrase)
+    while extra >= step:
+        grew = False
+        for i in order:
+            if extra >= step and bars[i] + step <= cap:
+                bars[i] += step
+                extra -= step
+                grew = True
+        if not grew:
+            if cap >= MAX_SECTION_BARS:
+                break
+            cap = min(MAX_SECTION_BARS, cap + step)
+    for i in order:
+        add = min(extra, MAX_SECTION_BARS - bars[i])
+        bars[i] += add
+        extra -= add
+    if extra:
+        raise ValueError(f"{len(form)} sections cannot hold that many bars (at most {MAX_SECTION_BARS} each)")
+
+
+def _shrink_bars(
+    bars: list[int], body: list[int], edges: list[int], form: list[str], need: int, phrase: int
+) -> None:
+    """Take bars away: edges to 2 first, then whole phrases, then pairs, then singles.
+
+    Quiet sections (verses) give before loud ones (choruses), later ones before
+    earlier, so the hook keeps its length longest.
+    """
+    quiet = sorted(body, key=lambda i: (ENERGY.get(form[i], DEFAULT_ENERGY), -i))
+    stages = [
+        (edges, 2, 2),
+        (quiet, max(4, phrase), max(4, phrase)),
+        (quiet, 2, 4),
+        (quiet + edges, 2, 2),
+        (quiet + edges, 1, 1),
+    ]
+    for slots, step, floor in stages:
+        progressed = True
+        while need >= step and progressed:
+            progressed = False
+            for i in slots:
+                if need >= step and bars[i] - step >= floor:
+                    bars[i] -= step
+                    need -= step
+                    progressed = True
+        if need == 0:
+            return
+
+
+# ---------------------------------------------------------------------------- parts
+
+
+def assign_parts(instruments: list[str], catalog: Catalog) -> list[PartSpec]:
+    """Give every instrument a role it can play, so the band covers the essentials.
+
+    Drums keep time; one bass-capable instrument holds the bass (a real bass first,
+    else one whose second-best role is bass, else -- in a band of three or more --
+    any that can); the most melodic instrument leads; the rest fill in harmony, pads
+    or counter-melodies, each with its own best such role.  Ties go to the lower
+    catalogue priority number, then to the order given, so the result is stable.
+    """
+    insts = [catalog.instrument(name, field="instruments") for name in instruments]
+    roles: list[Role | None] = [None] * len(insts)
+    pitched = []
+    for i, inst in enumerate(insts):
+        if inst.is_drum or inst.roles[0] == "rhythm":
+            roles[i] = "rhythm" if "rhythm" in inst.roles else inst.roles[0]
+        else:
+            pitched.append(i)
+    if len(pitched) >= 2:
+        bass = _pick(insts, pitched, "bass", lambda inst: (inst.family != "bass",))
+        if bass is not None and _bass_fits(insts[bass], len(pitched)):
+            roles[bass] = "bass"
+    free = [i for i in pitched if roles[i] is None]
+    lead = _pick(insts, free, "melody", lambda inst: ())
+    if lead is not None:
+        roles[lead] = "melody"
+    for i in free:
+        if roles[i] is None:
+            inst = insts[i]
+            fill = [r for r in inst.roles if r in ("harmony", "pad", "counter_melody")]
+            roles[i] = fill[0] if fill else inst.roles[0]
+    names: Counter[str] = Counter()
+    parts = []
+    for inst, role in zip(insts, roles, strict=True):
+        names[inst.name] += 1
+        name = inst.name if names[inst.name] == 1 else f"{inst.name}_{names[inst.name]}"
+        parts.append(PartSpec(name=name, instrument=inst.name, role=role or inst.roles[0]))
+    return parts
+
+
+def _pick(
+    insts: list[Instrument], slots: list[int], role: str, first: Callable[[Instrument], tuple[bool, ...]]
+) -> int | None:
+    """Best instrument among ``slots`` for ``role``: ``first`` key, then role rank, priority, order."""
+    able = [i for i in slots if role in insts[i].roles]
+    if not able:
+        return None
+    return min(able, key=lambda i: (*first(insts[i]), insts[i].roles.index(role), insts[i].priority, i))
+
+
+def _bass_fits(inst: Instrument, pitched: int) -> bool:
+    """A duo keeps a melody+harmony pair unless one of them is really a bass instrument."""
+    return inst.family == "bass" or inst.roles.index("bass") <= 1 or pitched >= 3

@@ -1,0 +1,221 @@
+"""THE facade: every adapter (CLI, MCP, HTTP) calls exactly one function here.
+
+Services own the order of work that makes operations safe: validate and compose in
+memory first, then render in memory, then write the registry in one transaction,
+then write files atomically.  A failure before the registry write leaves nothing
+behind; versions are append-only, so nothing is ever lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from . import export, intent
+from .compose import compose as compose_arrangement
+from .config import Settings
+from .errors import InvalidInput
+from .plugin_manager import Plugins, load_plugins
+from .registry import Registry
+from .spec import Arrangement, Mix, TrackSpec
+from .summary import summarize
+
+#: Formats a render can produce, with what each is.
+FORMATS = {"mid": "Standard MIDI file", "wav": "16-bit 44.1 kHz stereo WAV", "json": "the spec and summary as JSON"}
+CATALOG_KINDS = ("instruments", "genres", "moods", "models")
+
+
+@dataclass
+class Services:
+    """One studio: settings, the plugin set and the registry, built by :func:`open_services`."""
+
+    settings: Settings
+    plugins: Plugins
+    registry: Registry
+
+    # ------------------------------------------------------------------ compose
+    def compose(
+        self,
+        description: str = "",
+        overrides: dict[str, Any] | None = None,
+        formats: tuple[str, ...] | list[str] = (),
+        out_dir: str | Path | None = None,
+    ) -> dict[str, Any]:
+        """Words (plus explicit fields) -> a stored track, optionally rendered to files."""
+        formats = _check_formats(formats)
+        parsed = intent.parse(description, self.plugins.catalog, _overrides(overrides))
+        composition = compose_arrangement(parsed.spec, self.plugins)
+        arr, mix = composition.arrangement, Mix()
+        rendered = self._render_audio(arr, mix, formats)
+        midi = export.midi_bytes(arr)
+        track_id = self.registry.create_track(
+            parsed.spec.title,
+            {
+                "parent": None,
+                "spec": parsed.spec.model_dump(mode="json"),
+                "arrangement": arr.model_dump(mode="json"),
+                "mix": mix.model_dump(mode="json"),
+                "ops": [],
+                "instruction": description,
+                "midi_sha256": hashlib.sha256(midi).hexdigest(),
+            },
+        )
+        files = self._write_files(track_id, 1, parsed.spec, arr, midi, rendered, formats, out_dir)
+        view = self._view(track_id, 1, parsed.spec, arr, files)
+        view["provenance"] = {k: asdict(v) for k, v in parsed.provenance.items()}
+        view["ignored"] = parsed.ignored
+        view["notes"] = parsed.notes + composition.warnings
+        return view
+
+    # ------------------------------------------------------------------ render
+    def render(
+        self,
+        track_id: str,
+        version: int | None = None,
+        formats: tuple[str, ...] | list[str] = ("wav",),
+        out_dir: str | Path | None = None,
+    ) -> dict[str, Any]:
+        """Render a stored version to files (MIDI, WAV, JSON)."""
+        formats = _check_formats(formats or ("wav",))
+        row = self.registry.get_version(track_id, version)
+        spec, arr, mix = _load(row)
+        rendered = self._render_audio(arr, mix, formats)
+        midi = export.midi_bytes(arr)
+        files = self._write_files(track_id, row["number"], spec, arr, midi, rendered, formats, out_dir)
+        return self._view(track_id, row["number"], spec, arr, files)
+
+    # ------------------------------------------------------------------ reading
+    def get_track(self, track_id: str, version: int | None = None) -> dict[str, Any]:
+        """A stored version (the latest by default) with its summary and renders."""
+        row = self.registry.get_version(track_id, version)
+        spec, arr, _mix = _load(row)
+        files = [
+            {"format": r["format"], "path": r["path"], "bytes": r["bytes"]}
+            for r in self.registry.list_renders(track_id, row["number"])
+        ]
+        view = self._view(track_id, row["number"], spec, arr, files)
+        view["versions"] = self.registry.count_versions(track_id)
+        return view
+
+    def list_tracks(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        return self.registry.list_tracks(limit=limit, offset=offset)
+
+    def list_versions(self, track_id: str) -> list[dict[str, Any]]:
+        return self.registry.list_versions(track_id)
+
+    def list_catalog(self, kind: str) -> list[dict[str, Any]]:
+        """Instruments, genres, moods or models, with the plugin providing each."""
+        if kind not in CATALOG_KINDS:
+            raise InvalidInput(f"Unknown catalogue {kind!r}.", field="kind", allowed=list(CATALOG_KINDS))
+        return self.plugins.catalog.describe(kind)
+
+    def list_plugins(self) -> list[dict[str, Any]]:
+        """Every plugin with its package, version, hooks, what it provides and its health."""
+        self.registry.record_plugins(s.to_dict() for s in self.plugins.statuses)
+        return self.registry.list_plugins()
+
+    # ------------------------------------------------------------------ internals
+    def _render_audio(self, arr: Arrangement, mix: Mix, formats: list[str]) -> Any:
+        if "wav" not in formats:
+            return None
+        from .render import render  # lazy: pulls in the synthesizer and loudness meter
+
+        return render(arr, mix, soundfont=self.settings.soundfont)
+
+    def _write_files(
+        self,
+        track_id: str,
+        number: int,
+        spec: TrackSpec,
+        arr: Arrangement,
+        midi: bytes,
+        rendered: Any,
+        formats: list[str],
+        out_dir: str | Path | None,
+    ) -> list[dict[str, Any]]:
+        folder = Path(out_dir) if out_dir else self.settings.renders_dir / track_id
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = track_id if number == 1 else f"{track_id}_v{number}"
+        files = []
+        for fmt in formats:
+            path = folder / f"{stem}.{fmt}"
+            if fmt == "mid":
+                export.write_bytes(midi, path)
+            elif fmt == "wav":
+                export.write_wav(rendered.audio, rendered.sample_rate, path)
+            elif fmt == "json":
+                export.write_json({"spec": spec.model_dump(mode="json"), "summary": summarize(spec, arr)}, path)
+            data = path.read_bytes()
+            row = {
+                "track_id": track_id,
+                "version": number,
+                "format": fmt,
+                "path": str(path.resolve()),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "bytes": len(data),
+                "seconds": round(arr.seconds, 3),
+            }
+            self.registry.add_render(row)
+            files.append({"format": fmt, "path": row["path"], "bytes": row["bytes"]})
+        return files
+
+    def _view(
+        self, track_id: str, number: int, spec: TrackSpec, arr: Arrangement, files: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        return {
+            "track_id": track_id,
+            "version": number,
+            "spec": spec.model_dump(mode="json"),
+            "summary": summarize(spec, arr),
+            "files": files,
+        }
+
+
+def open_services(settings: Settings | None = None, *, db: str | Path | None = None) -> Services:
+    """Build the studio: load plugins, open (and migrate) the registry, record plugins."""
+    settings = settings or Settings.from_env(db=db)
+    plugins = load_plugins(
+        plugin_dirs=settings.plugin_dirs,
+        disabled=settings.disabled_plugins,
+        entry_points=settings.load_entry_points,
+        extra=settings.extra_plugins,
+    )
+    registry = Registry(settings.db_path)
+    registry.record_plugins(s.to_dict() for s in plugins.statuses)
+    return Services(settings, plugins, registry)
+
+
+def _check_formats(formats: tuple[str, ...] | list[str]) -> list[str]:
+    out = []
+    for fmt in formats:
+        fmt = fmt.strip().lower().lstrip(".")
+        if fmt == "midi":
+            fmt = "mid"
+        if fmt not in FORMATS:
+            raise InvalidInput(f"Unknown format {fmt!r}.", field="formats", allowed=sorted(FORMATS))
+        if fmt not in out:
+            out.append(fmt)
+    return out
+
+
+def _overrides(data: dict[str, Any] | None) -> intent.Overrides | None:
+    if not data:
+        return None
+    try:
+        return intent.Overrides(**{k: v for k, v in data.items() if v is not None})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise InvalidInput(f"{field}: {err['msg']}", field=field) from None
+
+
+def _load(row: dict[str, Any]) -> tuple[TrackSpec, Arrangement, Mix]:
+    return (
+        TrackSpec.model_validate(row["spec"]),
+        Arrangement.model_validate(row["arrangement"]),
+        Mix.model_validate(row["mix"]),
+    )
