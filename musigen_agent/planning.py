@@ -143,25 +143,36 @@ def plan_sections(genre: Genre, total_bars: int, names: list[str] | None = None)
 
 
 def _base_bars(name: str, phrase: int) -> int:
-    """Natural length: edges and connectors 4 bars, main sections two 4-bar phrases."""
+    """Natural length: edges and connectors 4 bars, main sections two 4-bar phrases (or one 12-bar)."""
     if name in EDGES or name in SHORT:
         return 4
     return phrase * math.ceil(8 / phrase)
 
 
-def _comfortable(form: list[str], phrase: int) -> int:
-    return sum(_base_bars(n, phrase) for n in form)
+def _min_bars(name: str, phrase: int) -> int:
+    """Shortest a section gets while the form still has other sections to drop."""
+    if name in EDGES or name in SHORT:
+        return 2
+    return max(4, phrase)
 
 
 def _fit_form(form: list[str], total: int, phrase: int) -> list[str]:
     """Drop or repeat sections until the form's natural length is near ``total``.
 
-    Sections may be squeezed to about 70% or stretched to about twice their natural
-    length; beyond that the form itself changes.
+    A form is kept while its sections can be squeezed to about two thirds of their
+    natural length without breaking a phrase (a blues chorus stays 12 bars), and
+    extended while they would have to stretch beyond about twice it.
     """
-    while len(form) > 1 and _comfortable(form, phrase) > total * 1.4:
+
+    def natural(f: list[str]) -> int:
+        return sum(_base_bars(n, phrase) for n in f)
+
+    def shortest(f: list[str]) -> int:
+        return sum(_min_bars(n, phrase) for n in f)
+
+    while len(form) > 1 and (natural(form) > total * 1.5 or shortest(form) > total):
         form = _shrink_form(form)
-    while len(form) < MAX_SECTIONS and _comfortable(form, phrase) * 2 < total:
+    while len(form) < MAX_SECTIONS and natural(form) * 2 < total:
         grown = _grow_form(form)
         if len(grown) > MAX_SECTIONS:
             break
@@ -179,11 +190,12 @@ def _shrink_form(form: list[str]) -> list[str]:
 
     Order: a one-off section (bridge, solo) while others repeat; then a repeat (the
     last one that is not the final body section); then the intro, the outro; finally
-    the last body section, so the opening material survives.
+    the last body section, so the opening material survives.  Two equal sections made
+    neighbours by the removal merge into one, unless the form repeats them back to back
+    on purpose (two blues choruses).
     """
     body = _body_indices(form)
     counts = Counter(form[i] for i in body)
-    drop: int | None = None
     if any(c > 1 for c in counts.values()):
         singles = [i for i in body if counts[form[i]] == 1]
         repeats = [i for i in body[:-1] if counts[form[i]] > 1] or [body[-1]]
@@ -194,7 +206,9 @@ def _shrink_form(form: list[str]) -> list[str]:
         drop = body[-1]
     shorter = form[:drop] + form[drop + 1 :]
     if 0 < drop < len(shorter) and shorter[drop - 1] == shorter[drop]:
-        del shorter[drop]
+        pair = [shorter[drop]] * 2
+        if not any(form[i : i + 2] == pair for i in range(len(form) - 1)):
+            del shorter[drop]
     return shorter
 
 
@@ -203,9 +217,8 @@ def _grow_form(form: list[str]) -> list[str]:
     body = _body_indices(form)
     names = [form[i] for i in body]
     nxt = names.index(names[0], 1) if names.count(names[0]) > 1 else len(names)
-    unit = names[:nxt]
     at = body[nxt - 1] + 1
-    return form[:at] + unit + form[at:]
+    return form[:at] + names[:nxt] + form[at:]
 
 
 def _fit_bars(form: list[str], total: int, phrase: int) -> list[int]:
@@ -223,14 +236,18 @@ def _fit_bars(form: list[str], total: int, phrase: int) -> list[int]:
         bars[odd_slot] += delta
         diff -= delta
     if diff > 0:
-        _grow_bars(bars, body, form, diff, phrase)
+        _grow_bars(bars, body, edges, form, diff, phrase)
     elif diff < 0:
         _shrink_bars(bars, body, edges, form, -diff, phrase)
     return bars
 
 
-def _grow_bars(bars: list[int], body: list[int], form: list[str], extra: int, phrase: int) -> None:
-    """Add whole phrases to the strongest sections first (final chorus, then earlier)."""
+def _grow_bars(bars: list[int], body: list[int], edges: list[int], form: list[str], extra: int, phrase: int) -> None:
+    """Add whole phrases to the strongest sections first (final chorus, then earlier).
+
+    What is left over (less than a phrase) lengthens the edges a little when phrases
+    are long (a blues intro of 8 bars), else the strongest section.
+    """
     order = sorted(body, key=lambda i: (-ENERGY.get(form[i], DEFAULT_ENERGY), -i))
     step = max(4, phrase)
     cap = max(16, 2 * phrase)
@@ -245,8 +262,10 @@ def _grow_bars(bars: list[int], body: list[int], form: list[str], extra: int, ph
             if cap >= MAX_SECTION_BARS:
                 break
             cap = min(MAX_SECTION_BARS, cap + step)
-    for i in order:
-        add = min(extra, MAX_SECTION_BARS - bars[i])
+    edge_cap = max(4, phrase * 2 // 3)
+    for i in [*reversed(edges), *order]:
+        room = (edge_cap if i in edges else MAX_SECTION_BARS) - bars[i]
+        add = max(0, min(extra, room))
         bars[i] += add
         extra -= add
     if extra:
@@ -262,21 +281,16 @@ def _shrink_bars(
     earlier, so the hook keeps its length longest.
     """
     quiet = sorted(body, key=lambda i: (ENERGY.get(form[i], DEFAULT_ENERGY), -i))
-    stages = [
-        (edges, 2, 2),
-        (quiet, max(4, phrase), max(4, phrase)),
-        (quiet, 2, 4),
-        (quiet + edges, 2, 2),
-        (quiet + edges, 1, 1),
-    ]
-    for slots, step, floor in stages:
+    step = max(4, phrase)
+    stages = [(edges, 2, 2), (quiet, step, step), (quiet, 2, 4), (quiet + edges, 2, 2), (quiet + edges, 1, 1)]
+    for slots, size, floor in stages:
         progressed = True
-        while need >= step and progressed:
+        while need >= size and progressed:
             progressed = False
             for i in slots:
-                if need >= step and bars[i] - step >= floor:
-                    bars[i] -= step
-                    need -= step
+                if need >= size and bars[i] - size >= floor:
+                    bars[i] -= size
+                    need -= size
                     progressed = True
         if need == 0:
             return

@@ -270,21 +270,23 @@ def roman_to_chord(numeral: str, tonic: str, mode: str) -> Chord:
     return Chord(root, quality)
 
 
-def colour(chord: Chord, palette: tuple[str, ...]) -> Chord:
+def colour(chord: Chord, palette: tuple[str, ...], scale: tuple[int, ...] | None = None) -> Chord:
     """Enrich a plain triad with the mood's or genre's preferred colour (7ths, add9...).
 
     Only plain major/minor triads change; an explicit seventh, sus or diminished chord
-    is kept as written.  The first palette entry that fits the triad's third wins.
+    is kept as written.  The first palette entry that fits the triad's third wins ("" or
+    "m" in the palette means "keep the plain triad"), and with a ``scale`` a colour is
+    used only if its added notes are in the key (Dmaj7 in D, but not Amaj7 in D).
     """
     if chord.quality not in ("", "m"):
         return chord
-    fits_major = ("maj7", "6", "add9", "maj9", "7", "9", "sus4", "sus2")
-    fits_minor = ("m7", "m9", "m6", "madd9")
+    fits = {"": ("", "maj7", "6", "add9", "maj9", "sus4", "sus2"), "m": ("m", "m7", "m9", "m6", "madd9")}
     for q in palette:
-        if chord.quality == "" and q in fits_major and q not in ("7", "9"):
-            return Chord(chord.root, q, chord.bass)
-        if chord.quality == "m" and q in fits_minor:
-            return Chord(chord.root, q, chord.bass)
+        if q not in fits[chord.quality]:
+            continue
+        candidate = Chord(chord.root, q, chord.bass)
+        if scale is None or set(candidate.pitch_classes) <= set(scale):
+            return candidate
     return chord
 
 
@@ -309,15 +311,30 @@ def fit_range(pitch: int, low: int, high: int) -> int:
 
 
 def voice_chord(chord: Chord, centre: int, low: int, high: int, previous: list[int] | None = None) -> list[int]:
-    """Close voicing of ``chord`` near ``centre``, moving smoothly from ``previous``.
+    """Close-position voicing of ``chord`` in [low, high], led smoothly from ``previous``.
 
-    Each chord tone goes to the octave nearest the matching previous voice (or the
-    centre), which keeps common tones and moves the others by step: basic voice leading.
+    Tries every inversion at every octave and keeps the one whose notes move least
+    from the previous voicing (common tones stay, the rest step), with a pull towards
+    ``centre`` so the part does not drift out of its register over a long progression.
     """
-    pcs = [(chord.root + i) % 12 for i in chord.intervals]
-    anchors = previous if previous and len(previous) >= 1 else [centre]
-    voiced = []
-    for k, pc in enumerate(pcs):
-        ref = anchors[min(k, len(anchors) - 1)] if previous else centre + (k - len(pcs) // 2) * 4
-        voiced.append(nearest_in_range(pc, ref, low, high))
-    return sorted(set(voiced))
+    pcs = list(dict.fromkeys((chord.root + i) % 12 for i in chord.intervals))
+    candidates = []
+    for inv in range(len(pcs)):
+        order = pcs[inv:] + pcs[:inv]
+        for bottom in range(low, high + 1):
+            if bottom % 12 != order[0]:
+                continue
+            voicing = [bottom]
+            for pc in order[1:]:
+                voicing.append(voicing[-1] + ((pc - voicing[-1]) % 12 or 12))
+            if voicing[-1] <= high:
+                candidates.append(voicing)
+    if not candidates:
+        return sorted({nearest_in_range(pc, centre, low, high) for pc in pcs})
+
+    def cost(v: list[int]) -> tuple[float, int]:
+        pull = abs(sum(v) / len(v) - centre) * 0.5
+        moves = sum(min(abs(p - q) for q in previous) for p in v) if previous else 0
+        return (moves + pull, v[0])
+
+    return min(candidates, key=cost)

@@ -22,12 +22,36 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_builtins_provide_the_seed_catalogue(catalog):
     assert len(catalog.instruments) >= 15
-    for name in ("acoustic_piano", "electric_piano", "organ", "synthesizer", "acoustic_guitar", "electric_guitar",
-                 "bass_guitar", "violin", "cello", "drum_kit", "percussion", "saxophone", "trumpet", "flute",
-                 "pad_synth"):
+    for name in (
+        "acoustic_piano",
+        "electric_piano",
+        "organ",
+        "synthesizer",
+        "acoustic_guitar",
+        "electric_guitar",
+        "bass_guitar",
+        "violin",
+        "cello",
+        "drum_kit",
+        "percussion",
+        "saxophone",
+        "trumpet",
+        "flute",
+        "pad_synth",
+    ):
         assert name in catalog.instruments
-    assert set(catalog.genres) >= {"pop", "rock", "classical", "jazz", "electronic", "folk", "blues", "country",
-                                   "reggae", "funk"}
+    assert set(catalog.genres) >= {
+        "pop",
+        "rock",
+        "classical",
+        "jazz",
+        "electronic",
+        "folk",
+        "blues",
+        "country",
+        "reggae",
+        "funk",
+    }
     assert set(catalog.moods) >= {"happy", "sad", "energetic", "relaxed", "dramatic"}
     assert catalog.models["theory"].available
     assert catalog.genres["jazz"].instruments == ("acoustic_piano", "bass_guitar", "drum_kit", "saxophone", "trumpet")
@@ -63,8 +87,17 @@ def test_hook_that_raises_quarantines_only_that_plugin():
     class Raises:
         @hookimpl
         def register_instruments(self, register):
-            register(Instrument(name="theremin", type="electronic", family="synth_lead", gm_program=81, low=48,
-                                high=96, roles=("melody",)))
+            register(
+                Instrument(
+                    name="theremin",
+                    type="electronic",
+                    family="synth_lead",
+                    gm_program=81,
+                    low=48,
+                    high=96,
+                    roles=("melody",),
+                )
+            )
             raise ValueError("boom")
 
         @hookimpl
@@ -93,9 +126,17 @@ def test_genre_with_unknown_instrument_is_quarantined():
     class Genres:
         @hookimpl
         def register_genres(self, register):
-            register(Genre(name="polka", instruments=("accordion_9000",), tempo_range=(100, 130),
-                           grooves=(Groove(name="oompah", lanes={"kick": "X.......X......."}),),
-                           chord_qualities=("",), progressions=(("I", "V"),), form=("verse",)))
+            register(
+                Genre(
+                    name="polka",
+                    instruments=("accordion_9000",),
+                    tempo_range=(100, 130),
+                    grooves=(Groove(name="oompah", lanes={"kick": "X.......X......."}),),
+                    chord_qualities=("",),
+                    progressions=(("I", "V"),),
+                    form=("verse",),
+                )
+            )
 
     p = load_plugins(entry_points=False, extra=[("polka", Genres())])
     assert p.status("polka").status == "quarantined"
@@ -112,17 +153,37 @@ def test_disabled_plugin_is_not_loaded():
 def test_non_editable_install_finds_every_builtin(tmp_path):
     """Build a wheel, install it into a fresh venv and load the catalogue from there."""
     wheel_dir = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-                    str(wheel_dir), str(ROOT)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(wheel_dir),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    site = Path(subprocess.check_output([str(venv / "bin" / "python"), "-c",
-                                         "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip())
+    site = Path(
+        subprocess.check_output(
+            [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
+        ).strip()
+    )
     # Dependencies come from the test venv; the package itself only from the wheel.
     (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     wheel = next(wheel_dir.glob("musigen_agent-*.whl"))
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     assert not (site / "plugins").exists(), "a top-level 'plugins' package would collide with other projects"
     script = textwrap.dedent("""
         import json, musigen_agent
@@ -132,8 +193,9 @@ def test_non_editable_install_finds_every_builtin(tmp_path):
                           "instruments": len(p.catalog.instruments), "genres": len(p.catalog.genres)}))
     """)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    out = subprocess.run([str(venv / "bin" / "python"), "-c", script], check=True, capture_output=True, text=True,
-                         env=env, cwd=tmp_path).stdout
+    out = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", script], check=True, capture_output=True, text=True, env=env, cwd=tmp_path
+    ).stdout
     import json
 
     data = json.loads(out)
@@ -142,8 +204,17 @@ def test_non_editable_install_finds_every_builtin(tmp_path):
     assert data["instruments"] >= 15 and data["genres"] >= 10
 
 
-@pytest.mark.parametrize("hook", ["register_instruments", "register_genres", "register_moods", "register_models",
-                                  "after_compose", "instrument_voice"])
+@pytest.mark.parametrize(
+    "hook",
+    [
+        "register_instruments",
+        "register_genres",
+        "register_moods",
+        "register_models",
+        "after_compose",
+        "instrument_voice",
+    ],
+)
 def test_every_hookspec_is_documented(hook):
     from musigen_agent import hookspecs
 

@@ -139,13 +139,14 @@ def build_context(spec: TrackSpec, catalog: Catalog) -> Context:
             per_bar = 1
         else:
             chords = [
-                colour(roman_to_chord(n, spec.key, spec.mode), palette) for n in progressions[base_name(section.name)]
+                colour(roman_to_chord(n, spec.key, spec.mode), palette, ctx.scale)
+                for n in progressions[base_name(section.name)]
             ]
             per_bar = slots
         n_slots = section.bars * per_bar
         cycle = [chords[k % len(chords)] for k in range(n_slots)]
         if i == len(spec.sections) - 1 and not section.chords:
-            cycle[-1] = colour(roman_to_chord("I", spec.key, spec.mode), palette)
+            cycle[-1] = colour(roman_to_chord("I", spec.key, spec.mode), palette, ctx.scale)
         flats = uses_flats(spec.key, spec.mode)
         ctx.sections.append(SectionHarmony(section, i, bar, cycle, [chord_symbol(c, flats) for c in cycle], per_bar))
         bar += section.bars

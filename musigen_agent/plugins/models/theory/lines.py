@@ -177,8 +177,7 @@ def write_melody(ctx: Context, inst: Instrument, style: str, label: str) -> list
     pitches = _scale_pitches(ctx, low, high, style)
     density = ctx.mood.density
     notes: list[Note] = []
-    motifs: dict[str, tuple[list[tuple[int, int]], list[int]]] = {}
-    pos = len(pitches) // 2
+    motifs: dict[str, tuple[list[tuple[int, int]], list[int], int]] = {}
     for section in ctx.sections:
         if section.base == "intro" and len(ctx.sections) > 1:
             continue
@@ -189,8 +188,8 @@ def write_melody(ctx: Context, inst: Instrument, style: str, label: str) -> list
                 int(pick(rng, {str(k): v for k, v in STEP_WEIGHTS.get(style, STEP_WEIGHTS["lyrical"]).items()}))
                 for _ in rhythm
             ]
-            motifs[section.base] = (rhythm, steps)
-        rhythm, steps = motifs[section.base]
+            motifs[section.base] = (rhythm, steps, len(pitches) // 2 + rng.randint(-2, 2))
+        rhythm, steps, pos = motifs[section.base]
         lift = 2 if section.spec.energy >= 0.75 else 0
         for unit in range(0, section.spec.bars, 2):
             unit_bars = min(2, section.spec.bars - unit)
