@@ -69,6 +69,8 @@ ACTIVE_GATE_DB = 40.0
 #: Width of one velocity layer on the 40*log10(v/127) curve.  2 dB keeps the error
 #: under the ~1 dB just-noticeable loudness difference with few extra renders.
 VELOCITY_STEP_DB = 2.0
+#: At most this many velocity layers (renders) per part; wider spreads get wider layers.
+MAX_VELOCITY_LAYERS = 4
 #: prestosynth interpolation quality passed to symusic.Synthesizer.
 SYNTH_QUALITY = 0
 #: Limiter timing: look-ahead/ramp (two boxes of this length) and hold.
@@ -191,6 +193,24 @@ def velocity_gain_db(velocity: int | np.ndarray) -> np.ndarray:
     return 40.0 * np.log10(np.asarray(velocity, dtype=np.float64) / 127.0)
 
 
+def velocity_layers(velocities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group velocities into at most :data:`MAX_VELOCITY_LAYERS` layers.
+
+    Returns (layer index per note, gain in dB per layer).  Layers are
+    :data:`VELOCITY_STEP_DB` wide; a part with a wider spread gets evenly spaced,
+    wider layers instead (each render of a layer costs time in proportion to the
+    length of the piece, not to its notes).
+    """
+    gain_db = velocity_gain_db(velocities)
+    low, high = float(gain_db.min()), float(gain_db.max())
+    step = VELOCITY_STEP_DB
+    if (high - low) / step + 1 > MAX_VELOCITY_LAYERS:
+        step = (high - low) / (MAX_VELOCITY_LAYERS - 1)
+    index = np.round((gain_db - low) / step).astype(np.int64) if step > 0 else np.zeros(len(gain_db), np.int64)
+    used, index = np.unique(index, return_inverse=True)
+    return index, low + used * step
+
+
 def _render_sf_part(synth, lock: threading.Lock, part: Part, arr: Arrangement, n: int, sr: int) -> np.ndarray:
     """Render one part alone, one pass per velocity layer, into a (2, n) float32 stem."""
     cols = np.array([(x.start, x.duration, x.pitch, x.velocity) for x in part.notes], dtype=np.int32).T
@@ -200,11 +220,12 @@ def _render_sf_part(synth, lock: threading.Lock, part: Part, arr: Arrangement, n
     stem = np.zeros((2, n), dtype=np.float32)
     if cols.shape[1] == 0:
         return stem
-    # Onset of the sentinel lies at or after sample n, so whatever it sounds is cut off.
-    sentinel_tick = math.ceil(end_tick) + 1
-    layers = np.round(velocity_gain_db(cols[3]) / VELOCITY_STEP_DB).astype(np.int64)
-    for layer in np.unique(layers):
-        sel = cols[:, layers == layer]
+    # The sentinel starts at or after sample n: it only makes symusic render that far
+    # (it stops at the last note-off otherwise), and whatever it sounds is cut off.
+    sentinel = (math.ceil(end_tick) + 1, 1, 0, 1)
+    index, layer_db = velocity_layers(cols[3])
+    for layer, db in enumerate(layer_db):
+        sel = np.concatenate([cols[:, index == layer], np.array(sentinel, dtype=np.int32)[:, None]], axis=1)
         score = symusic.Score(arr.tpq)
         score.tempos.append(symusic.Tempo(0, qpm=float(arr.tempo)))
         track = symusic.Track(name=part.name, program=part.program, is_drum=part.is_drum)
@@ -214,17 +235,14 @@ def _render_sf_part(synth, lock: threading.Lock, part: Part, arr: Arrangement, n
             sel[2].astype(np.int8),
             sel[3].astype(np.int8),
         )
-        sentinel = symusic.Track(name="", program=0, is_drum=True)
-        sentinel.notes.append(symusic.Note(sentinel_tick, 1, 0, 1))
         score.tracks.append(track)
-        score.tracks.append(sentinel)
         with lock:
             audio = synth.render(score, stereo=True)
         m = min(n, audio.shape[1])
-        if layer == 0:
+        if abs(db) < 1e-9:
             stem[:, :m] += audio[:, :m]
         else:
-            stem[:, :m] += audio[:, :m] * np.float32(10.0 ** (layer * VELOCITY_STEP_DB / 20.0))
+            stem[:, :m] += audio[:, :m] * np.float32(10.0 ** (db / 20.0))
     return stem
 
 
@@ -266,8 +284,8 @@ def active_rms(stem: np.ndarray, sample_rate: int) -> float:
     if frames == 0:
         power = np.array([np.mean(np.square(stem, dtype=np.float64))]) if stem.size else np.zeros(1)
     else:
-        sq = np.square(stem[:, : frames * hop], dtype=np.float64)
-        power = sq.reshape(stem.shape[0], frames, hop).mean(axis=(0, 2))
+        v = stem[:, : frames * hop].reshape(stem.shape[0], frames, hop)
+        power = np.einsum("ckh,ckh->k", v, v, dtype=np.float64) / (stem.shape[0] * hop)
     peak = float(power.max())
     if peak <= 0.0:
         return 0.0
@@ -402,7 +420,8 @@ def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
 
 @functools.lru_cache(maxsize=1)
 def _interpolation_bound() -> float:
-    """Largest factor by which a 4x resample_poly sample can exceed the input peak."""
+    """Largest factor by which a 4x resample_poly sample can exceed the input's peak
+    (the worst polyphase branch's sum of |taps|, about 2.24, i.e. +7 dB)."""
     from scipy.signal import resample_poly
 
     impulse = np.zeros(4 * _TP_CONTEXT + 1)
@@ -416,7 +435,7 @@ def _block_peaks(x: np.ndarray) -> np.ndarray:
     (the interpolation filter reaches into them)."""
     n = x.shape[1]
     nb = -(-n // _TP_BLOCK)
-    padded = np.zeros((x.shape[0], nb * _TP_BLOCK), dtype=x.dtype)
+    padded = np.zeros((x.shape[0], nb * _TP_BLOCK), dtype=np.float32)
     padded[:, :n] = x
     peaks = np.abs(padded).reshape(x.shape[0], nb, _TP_BLOCK).max(axis=(0, 2))
     wide = peaks.copy()
@@ -426,44 +445,58 @@ def _block_peaks(x: np.ndarray) -> np.ndarray:
 
 
 def _true_peak_blocks(x: np.ndarray, blocks: np.ndarray) -> np.ndarray:
-    """Per-sample true peak (max over channels and 4 oversampled phases) of the given
-    blocks, shaped (len(blocks), _TP_BLOCK).  Each block is oversampled with enough
-    context on both sides to match oversampling the whole signal."""
+    """Per-sample true peak (max over channels, the samples and the 4x oversampled
+    phases) of the given sorted blocks, shaped (len(blocks), _TP_BLOCK).
+
+    Runs of consecutive blocks are oversampled together with _TP_CONTEXT samples of
+    context on both sides, which gives the same values as oversampling the whole
+    signal with ``scipy.signal.resample_poly``.
+    """
     from scipy.signal import resample_poly
 
+    r = TRUE_PEAK_OVERSAMPLE
     c, n = x.shape
     nb = -(-n // _TP_BLOCK)
     padded = np.zeros((c, nb * _TP_BLOCK + 2 * _TP_CONTEXT), dtype=np.float32)
     padded[:, _TP_CONTEXT : _TP_CONTEXT + n] = x
-    span = np.arange(_TP_BLOCK + 2 * _TP_CONTEXT)
-    r = TRUE_PEAK_OVERSAMPLE
     out = np.empty((len(blocks), _TP_BLOCK), dtype=np.float32)
-    for i in range(0, len(blocks), _TP_CHUNK):
-        chunk = blocks[i : i + _TP_CHUNK]
-        seg = padded[:, chunk[:, None] * _TP_BLOCK + span[None, :]]  # (c, k, block + 2 ctx)
-        up = np.abs(resample_poly(seg, r, 1, axis=-1)[..., r * _TP_CONTEXT : r * (_TP_CONTEXT + _TP_BLOCK)])
-        tp = up.reshape(c, len(chunk), _TP_BLOCK, r).max(axis=(0, 3))
-        core = np.abs(seg[..., _TP_CONTEXT : _TP_CONTEXT + _TP_BLOCK]).max(axis=0)
-        out[i : i + len(chunk)] = np.maximum(tp, core)
+    runs = np.split(np.arange(len(blocks)), np.flatnonzero(np.diff(blocks) != 1) + 1)
+    for run in runs:
+        for i in range(0, len(run), _TP_CHUNK):
+            sub = run[i : i + _TP_CHUNK]
+            lo, k = int(blocks[sub[0]]) * _TP_BLOCK, len(sub)
+            seg = padded[:, lo : lo + k * _TP_BLOCK + 2 * _TP_CONTEXT]
+            up = np.abs(resample_poly(seg, r, 1, axis=-1)[:, r * _TP_CONTEXT : r * (_TP_CONTEXT + k * _TP_BLOCK)])
+            tp = np.abs(seg[:, _TP_CONTEXT : _TP_CONTEXT + k * _TP_BLOCK])
+            for phase in range(r):  # elementwise maxima: far faster than max over a short axis
+                np.maximum(tp, up[:, phase::r], out=tp)
+            out[sub[0] : sub[0] + k] = tp.max(axis=0).reshape(k, _TP_BLOCK)
     return out
 
 
-def true_peak(audio: np.ndarray) -> float:
-    """Linear true peak of (channels, samples) audio, 4x oversampled (BS.1770-4 style).
+def _true_peak(x: np.ndarray, known: Mapping[int, float] | None = None) -> float:
+    """Linear true peak of x; ``known`` gives exact per-block maxima already measured.
 
     Blocks whose sample peak times the interpolation filter's worst-case gain cannot
-    beat the running maximum are skipped, which makes it exact and still cheap.
+    beat the running maximum are skipped, so the result is exact and usually cheap.
     """
-    x = np.asarray(audio, dtype=np.float32)
-    if x.size == 0 or not np.any(x):
+    if x.size == 0:
         return 0.0
     peaks = _block_peaks(x)
-    first = int(np.argmax(peaks))
-    best = float(_true_peak_blocks(x, np.array([first])).max())
-    candidates = np.flatnonzero(peaks * _interpolation_bound() > best)
-    if len(candidates):
-        best = max(best, float(_true_peak_blocks(x, candidates).max()))
+    known = dict(known or {})
+    if not known:
+        first = int(np.argmax(peaks))
+        known[first] = float(_true_peak_blocks(x, np.array([first])).max())
+    best = max(known.values())
+    todo = np.array([b for b in np.flatnonzero(peaks * _interpolation_bound() > best) if b not in known])
+    if len(todo):
+        best = max(best, float(_true_peak_blocks(x, todo).max()))
     return best
+
+
+def true_peak(audio: np.ndarray) -> float:
+    """Linear true peak of (channels, samples) audio, 4x oversampled (BS.1770-4 style)."""
+    return _true_peak(np.asarray(audio, dtype=np.float32))
 
 
 def true_peak_db(audio: np.ndarray) -> float:
@@ -526,18 +559,20 @@ def _master(
     aim = ceiling * 10.0 ** (-LIMITER_MARGIN_DB / 20.0)
     peaks = _block_peaks(x)
     bound = _interpolation_bound()
-    tp_cache: dict[int, np.ndarray] = {}
+    envelopes: dict[int, np.ndarray] = {}  # per-sample true peak of x, by block
+
+    def measure(blocks: np.ndarray) -> None:
+        todo = np.array([b for b in blocks if b not in envelopes], dtype=np.int64)
+        if len(todo):
+            envelopes.update(zip(todo.tolist(), _true_peak_blocks(x, todo), strict=True))
 
     def required_gain(gain: float) -> np.ndarray | None:
-        """Per-sample gain that keeps gain*x's true peak under ``aim`` (None: all 1)."""
+        """Per-sample gain keeping gain*x's true peak under ``aim``; None if all 1."""
         blocks = np.flatnonzero(peaks * bound * gain > aim)
-        todo = np.array([b for b in blocks if b not in tp_cache], dtype=np.int64)
-        if len(todo):
-            for b, env in zip(todo, _true_peak_blocks(x, todo), strict=True):
-                tp_cache[int(b)] = env
+        measure(blocks)
         req = None
-        for b in blocks:
-            env = tp_cache[int(b)] * gain
+        for b in blocks.tolist():
+            env = envelopes[b] * gain
             if env.max() > aim:
                 if req is None:
                     req = np.ones(len(peaks) * _TP_BLOCK)
@@ -545,26 +580,43 @@ def _master(
         return None if req is None else req[: x.shape[1]]
 
     gain = 10.0 ** ((target_lufs - loudness) / 20.0)
+    env = None
     for _ in range(4):  # limiting lowers loudness; make up for it and limit again
         req = required_gain(gain)
-        env = None if req is None else _limiter_gain(req, sample_rate).astype(np.float32)
-        if env is None:  # a plain gain: loudness moves by exactly that many dB
+        if req is None:  # a plain gain moves loudness by exactly that many dB
+            env = None
             y = x * np.float32(gain)
             loudness = target_lufs
             break
+        env = _limiter_gain(req, sample_rate).astype(np.float32)
         y = x * (env * np.float32(gain))
         loudness = integrated_loudness(y, sample_rate)
         if abs(loudness - target_lufs) <= 0.05:
             break
         gain *= 10.0 ** ((target_lufs - loudness) / 20.0)
-    # Gain modulation can move an intersample peak a hair; check and trim if so.
-    tp = true_peak(y)
+    # Where the limiter left the gain at 1 (block and neighbours), y's true peak is
+    # gain times x's; the limited blocks are measured again on y (gain modulation
+    # can move an intersample peak a hair).
+    known = {b: gain * float(e.max()) for b, e in envelopes.items()}
+    if env is not None:
+        n = x.shape[1]
+        padded = np.ones(len(peaks) * _TP_BLOCK, dtype=np.float32)
+        padded[:n] = env
+        touched = padded.reshape(len(peaks), _TP_BLOCK).min(axis=1) < 1.0
+        touched[1:] |= touched[:-1].copy()
+        touched[:-1] |= touched[1:].copy()
+        again = np.flatnonzero(touched)
+        for b in again.tolist():
+            known.pop(b, None)
+        if len(again):
+            known.update(zip(again.tolist(), _true_peak_blocks(y, again).max(axis=1).tolist(), strict=True))
+    tp = _true_peak(y, known)
     if tp > ceiling:
         trim = ceiling / tp * 10.0 ** (-0.01 / 20.0)
         y *= np.float32(trim)
         tp *= trim
         loudness += 20.0 * math.log10(trim)
-    return y, loudness, 20.0 * math.log10(tp)
+    return y, loudness, 20.0 * math.log10(tp) if tp > 0 else float("-inf")
 
 
 def master(

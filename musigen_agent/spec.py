@@ -38,6 +38,7 @@ class SectionSpec(_Model):
     chords: list[str] | None = Field(
         default=None, description="Explicit chord symbols for the section, one per bar (cycled)."
     )
+    seed: int = Field(default=0, ge=0, le=2**32 - 1, description="Variation seed; regenerate changes it.")
 
     @field_validator("name")
     @classmethod
@@ -54,6 +55,8 @@ class PartSpec(_Model):
     instrument: str
     role: Role
     mute_in: list[str] = Field(default_factory=list, description="Sections in which this part is silent.")
+    seed: int = Field(default=0, ge=0, le=2**32 - 1, description="Variation seed; regenerate/vary change it.")
+    density: float = Field(default=1.0, ge=0.25, le=2.0, description="<1 simpler, >1 busier.")
 
 
 class TrackSpec(_Model):
@@ -69,7 +72,8 @@ class TrackSpec(_Model):
     meter: str = Field(default="4/4", description=f"Time signature, one of {', '.join(METERS)}.")
     sections: list[SectionSpec] = Field(min_length=1, max_length=32)
     parts: list[PartSpec] = Field(min_length=1, max_length=MAX_PARTS)
-    swing: float = Field(default=0.0, ge=0.0, le=1.0)
+    swing: float = Field(default=0.0, ge=0.0, le=1.0, description="0 straight ... 1 full triplet swing.")
+    humanize: float = Field(default=0.0, ge=0.0, le=1.0, description="Timing and velocity looseness, seeded.")
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
     model: str = "theory"
 

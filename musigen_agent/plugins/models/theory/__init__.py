@@ -14,7 +14,7 @@ from musigen_agent.spec import TPQ, Arrangement, Note, Part, PartSpec, SectionPl
 from musigen_agent.theory import fit_range
 
 from .chords import write_chords
-from .context import Context, build_context, make_note
+from .context import Context, build_context, make_note, rng_for
 from .lines import harmonise_below, write_bass, write_counter, write_melody
 from .rhythm import write_drums
 
@@ -40,24 +40,24 @@ class TheoryComposer:
         for part in spec.parts:
             inst = catalog.instrument(part.instrument)
             if inst.is_drum:
-                notes = write_drums(ctx, part.name, hand=inst.family == "percussion", share=rhythm_parts > 1)
+                notes = write_drums(ctx, part, hand=inst.family == "percussion", share=rhythm_parts > 1)
             elif part.role == "bass":
-                notes = write_bass(ctx, inst, ctx.genre.bass_style)
+                notes = write_bass(ctx, part, inst, ctx.genre.bass_style)
             elif part.role == "melody":
                 notes = (
-                    write_melody(ctx, inst, ctx.genre.melody_style, "lead")
+                    write_melody(ctx, part, inst, ctx.genre.melody_style)
                     if lead is None
                     else harmonise_below(ctx, lead, inst)
                 )
                 lead = lead if lead is not None else notes
             elif part.role == "counter_melody":
-                notes = write_counter(ctx, inst)
+                notes = write_counter(ctx, part, inst)
             elif part.role == "pad":
-                notes = write_chords(ctx, part.name, inst, "pad", -10)
+                notes = write_chords(ctx, part, inst, "pad", -10)
             else:
                 style = ctx.genre.comp_style if harmony_seen == 0 else ALTERNATE_COMP.get(inst.family, "pad")
                 harmony_seen += 1
-                notes = write_chords(ctx, part.name, inst, style, -4)
+                notes = write_chords(ctx, part, inst, style, -4)
             parts.append(_finish(ctx, part, inst, notes))
         return Arrangement(
             tempo=spec.tempo,
@@ -79,7 +79,11 @@ class TheoryComposer:
 
 
 def _finish(ctx: Context, part: PartSpec, inst: Instrument, notes: list[Note]) -> Part:
-    """Silence muted sections, fit ranges, apply swing, clip to the form, sort, dedupe."""
+    """Silence muted sections, fit ranges, apply swing and humanising, clip to the form, sort, dedupe.
+
+    Humanising (off unless the spec asks) nudges onsets by up to ~25 ms and velocities
+    by a few steps, from an RNG seeded by the part, so it is repeatable.
+    """
     end = sum(s.spec.bars for s in ctx.sections) * ctx.bar_ticks
     muted = [
         (s.start_bar * ctx.bar_ticks, (s.start_bar + s.spec.bars) * ctx.bar_ticks)
@@ -87,13 +91,19 @@ def _finish(ctx: Context, part: PartSpec, inst: Instrument, notes: list[Note]) -
         if s.spec.name in part.mute_in
     ]
     shift = round(ctx.spec.swing * (2 * TPQ // 3 - TPQ // 2))
+    loose = ctx.spec.humanize
+    rng = rng_for(ctx.spec.seed, "humanize", part.name, part.seed)
     kept: dict[tuple[int, int], Note] = {}
     for n in notes:
         start = n.start + shift if shift and n.start % TPQ == TPQ // 2 else n.start
+        velocity = n.velocity
+        if loose:
+            start = max(0, start + round(rng.uniform(-1, 1) * 24 * loose))
+            velocity = max(1, min(127, velocity + round(rng.uniform(-1, 1) * 10 * loose)))
         if start >= end or any(a <= start < b for a, b in muted):
             continue
         pitch = n.pitch if inst.is_drum else fit_range(n.pitch, inst.low, inst.high)
-        note = make_note(start, min(n.duration, end - start), pitch, n.velocity)
+        note = make_note(start, min(n.duration, end - start), pitch, velocity)
         key = (note.start, note.pitch)
         if key not in kept or kept[key].velocity < note.velocity:
             kept[key] = note

@@ -7,13 +7,11 @@ chord parts smooth instead of jumping in parallel blocks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from musigen_agent.catalog import Instrument
-from musigen_agent.spec import TPQ, Note
+from musigen_agent.spec import TPQ, Note, PartSpec
 from musigen_agent.theory import Chord, nearest_in_range, voice_chord
 
-from .context import Context, SectionHarmony, make_note
+from .context import Context, make_note
 
 EIGHTH = TPQ // 2
 SIXTEENTH = TPQ // 4
@@ -75,8 +73,11 @@ def _voice(style: str, chord: Chord, centre: int, low: int, high: int, prev: lis
     return voice_chord(chord, centre, low, high, prev)
 
 
-def write_chords(ctx: Context, part_name: str, inst: Instrument, style: str, role_offset: int) -> list[Note]:
-    """Comp (or pad, with style ``pad``) through the whole form."""
+def write_chords(ctx: Context, part: PartSpec, inst: Instrument, style: str, role_offset: int) -> list[Note]:
+    """Comp (or pad, with style ``pad``) through the whole form.
+
+    A part density below 0.75 keeps only the strong-beat hits of the pattern.
+    """
     if not inst.polyphonic:
         return write_guide_tones(ctx, inst, role_offset)
     centre = CENTRES.get(inst.family, 60)
@@ -86,6 +87,8 @@ def write_chords(ctx: Context, part_name: str, inst: Instrument, style: str, rol
     for section in ctx.sections:
         quiet = section.spec.energy < 0.4
         hits = style_hits(ctx, "pad" if quiet and style != "arpeggio" else style)
+        if part.density < 0.75:
+            hits = [h for h in hits if any(h[0] == p for p, strength in ctx.pulses if strength >= 2)] or hits[:1]
         for bar in range(section.spec.bars):
             start = ctx.bar_start(section, bar)
             for offset, length, accent in hits:
@@ -129,5 +132,3 @@ def write_guide_tones(ctx: Context, inst: Instrument, role_offset: int) -> list[
     return notes
 
 
-ChordWriter = Callable[[Context, str, Instrument, str, int], list[Note]]
-__all__ = ["SectionHarmony", "write_chords", "write_guide_tones", "style_hits"]

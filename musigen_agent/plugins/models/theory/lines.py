@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 
 from musigen_agent.catalog import Instrument
-from musigen_agent.spec import TPQ, Note
+from musigen_agent.spec import TPQ, Note, PartSpec
 from musigen_agent.theory import Chord, nearest_in_range
 
 from .chords import write_guide_tones
@@ -51,8 +51,11 @@ def _bass_pitch(chord: Chord, degree: str, ref: int, low: int, high: int, nxt: C
     return pitch if pitch <= high else base
 
 
-def write_bass(ctx: Context, inst: Instrument, style: str) -> list[Note]:
-    """A bass line in the genre's style, always landing on the root on the downbeat."""
+def write_bass(ctx: Context, part: PartSpec, inst: Instrument, style: str) -> list[Note]:
+    """A bass line in the genre's style, always landing on the root on the downbeat.
+
+    A part density below 0.75 plays roots on the strong beats only.
+    """
     low, high = max(inst.low, 28), min(inst.high, max(inst.low + 24, 60))
     ref = nearest_in_range(ctx.tonic_pc, 38, low, high)
     four = ctx.spec.meter == "4/4"
@@ -61,7 +64,8 @@ def write_bass(ctx: Context, inst: Instrument, style: str) -> list[Note]:
         quiet = section.spec.energy < 0.4
         for bar in range(section.spec.bars):
             start = ctx.bar_start(section, bar)
-            for offset, length, degree in _bass_rhythm(ctx, section, style, four, quiet):
+            rhythm = _bass_rhythm(ctx, section, "root" if part.density < 0.75 else style, four, quiet)
+            for offset, length, degree in rhythm:
                 chord = ctx.chord_at(section, bar, offset)
                 nxt = _next_chord(ctx, section, bar)
                 pitch = _bass_pitch(chord, degree, ref, low, high, nxt)
@@ -171,32 +175,38 @@ def melody_range(ctx: Context, inst: Instrument) -> tuple[int, int]:
     return (low, high) if high - low >= 12 else (inst.low, inst.high)
 
 
-def write_melody(ctx: Context, inst: Instrument, style: str, label: str) -> list[Note]:
-    """The lead line: motifs per kind of section, answered and varied, cadencing at ends."""
+def write_melody(ctx: Context, part: PartSpec, inst: Instrument, style: str) -> list[Note]:
+    """The lead line: motifs per kind of section, answered and varied, cadencing at ends.
+
+    Material is keyed by the section's kind and seed, so a verse and its repeat share
+    a motif while a regenerated section gets its own.
+    """
     low, high = melody_range(ctx, inst)
     pitches = _scale_pitches(ctx, low, high, style)
-    density = ctx.mood.density
+    density = ctx.mood.density * part.density
+    label = (part.name, part.seed)
     notes: list[Note] = []
-    motifs: dict[str, tuple[list[tuple[int, int]], list[int], int]] = {}
+    motifs: dict[tuple[str, int], tuple[list[tuple[int, int]], list[int], int]] = {}
     for section in ctx.sections:
         if section.base == "intro" and len(ctx.sections) > 1:
             continue
-        rng = rng_for(ctx.spec.seed, "melody", label, section.base)
-        if section.base not in motifs:
+        kind = (section.base, section.spec.seed)
+        rng = rng_for(ctx.spec.seed, "melody", label, kind)
+        if kind not in motifs:
             rhythm = _motif_rhythm(ctx, rng, style, 2, density)
             steps = [
                 int(pick(rng, {str(k): v for k, v in STEP_WEIGHTS.get(style, STEP_WEIGHTS["lyrical"]).items()}))
                 for _ in rhythm
             ]
-            motifs[section.base] = (rhythm, steps, len(pitches) // 2 + rng.randint(-2, 2))
-        rhythm, steps, pos = motifs[section.base]
+            motifs[kind] = (rhythm, steps, len(pitches) // 2 + rng.randint(-2, 2))
+        rhythm, steps, pos = motifs[kind]
         lift = 2 if section.spec.energy >= 0.75 else 0
         for unit in range(0, section.spec.bars, 2):
             unit_bars = min(2, section.spec.bars - unit)
             answer = (unit // 2) % 2 == 1
             u_rhythm, u_steps = rhythm, steps
             if answer:
-                tail = _motif_rhythm(ctx, rng_for(ctx.spec.seed, "answer", label, section.base), style, 2, density)
+                tail = _motif_rhythm(ctx, rng_for(ctx.spec.seed, "answer", label, kind), style, 2, density)
                 u_rhythm = [n for n in rhythm if n[0] < ctx.bar_ticks] + [n for n in tail if n[0] >= ctx.bar_ticks]
                 u_steps = [-s for s in steps] + steps
             base_tick = ctx.bar_start(section, unit)
@@ -243,7 +253,7 @@ def harmonise_below(ctx: Context, melody: list[Note], inst: Instrument) -> list[
     return out
 
 
-def write_counter(ctx: Context, inst: Instrument) -> list[Note]:
+def write_counter(ctx: Context, part: PartSpec, inst: Instrument) -> list[Note]:
     """Guide tones under the melody; in busy sections each long note gets a second, moving note."""
     notes = write_guide_tones(ctx, inst, -2)
     out: list[Note] = []
@@ -253,7 +263,7 @@ def write_counter(ctx: Context, inst: Instrument) -> list[Note]:
             for s in ctx.sections
             if s.start_bar * ctx.bar_ticks <= n.start < (s.start_bar + s.spec.bars) * ctx.bar_ticks
         )
-        if section.spec.energy >= 0.6 and n.duration >= TPQ * 2:
+        if section.spec.energy >= 0.6 and n.duration >= TPQ * 2 and part.density >= 0.75:
             half = n.duration // 2
             chord = ctx.chord_at(section, (n.start // ctx.bar_ticks) - section.start_bar, n.start % ctx.bar_ticks)
             other = _chord_tone(chord, n.pitch + 3, inst.low, inst.high)

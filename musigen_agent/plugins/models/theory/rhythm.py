@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 
 from musigen_agent.catalog import Groove
-from musigen_agent.spec import TPQ, Note
+from musigen_agent.spec import TPQ, Note, PartSpec
 from musigen_agent.theory import DRUMS
 
 from .context import Context, SectionHarmony, make_note, rng_for
@@ -33,6 +33,8 @@ HAND_PERCUSSION = {
     "timbale_low",
 }
 ACCENTS = {"X": 14, "x": 0, "o": -38}
+#: Time-keeping lanes thinned by a low density and doubled by a high one.
+THIN_LANES = {"closed_hat", "ride", "shaker"}
 #: Lanes kept when a section is quiet (energy below 0.4).
 QUIET_LANES = {"closed_hat", "ride", "pedal_hat", "shaker", "side_stick", "kick"}
 
@@ -53,10 +55,12 @@ def groove_for(ctx: Context) -> Groove:
     return Groove(name=f"generic_{ctx.spec.meter}", meter=ctx.spec.meter, steps_per_beat=2, lanes=lanes)
 
 
-def write_drums(ctx: Context, part_name: str, hand: bool, share: bool) -> list[Note]:
+def write_drums(ctx: Context, part: PartSpec, hand: bool, share: bool) -> list[Note]:
     """Notes of a kit (``hand`` False) or a percussion part over the whole form.
 
     ``share``: another rhythm part exists, so the kit leaves hand-percussion lanes to it.
+    A part density below 0.75 drops ghost notes and every other hi-hat; above 1.3 it
+    doubles the hi-hat into sixteenths.
     """
     lanes = {k: v for k, v in groove_for(ctx).lanes.items() if (k in HAND_PERCUSSION) == hand or not share}
     if not lanes:
@@ -65,7 +69,7 @@ def write_drums(ctx: Context, part_name: str, hand: bool, share: bool) -> list[N
     step = ctx.bar_ticks // len(next(iter(lanes.values())))
     for section in ctx.sections:
         quiet = section.spec.energy < 0.4
-        rng = rng_for(ctx.spec.seed, "drums", part_name, section.base)
+        rng = rng_for(ctx.spec.seed, "drums", part.name, part.seed, section.base, section.spec.seed)
         for bar in range(section.spec.bars):
             start = ctx.bar_start(section, bar)
             last_bar = bar == section.spec.bars - 1 and section.index < len(ctx.sections) - 1
@@ -80,9 +84,13 @@ def write_drums(ctx: Context, part_name: str, hand: bool, share: bool) -> list[N
                         continue
                     if quiet and lane == "kick" and i != 0:
                         continue
+                    if part.density < 0.75 and (ch == "o" or (lane in THIN_LANES and i % 2)):
+                        continue
                     accent = ACCENTS[ch] + (rng.randint(-4, 4) if ch != "X" else 0)
                     vel = ctx.velocity(section, -6 if lane in ("closed_hat", "ride", "shaker") else 0, accent)
                     notes.append(make_note(start + i * step, step, DRUMS[lane], vel))
+                    if part.density > 1.3 and lane in THIN_LANES and step >= TPQ // 2:
+                        notes.append(make_note(start + i * step + step // 2, step // 2, DRUMS[lane], max(1, vel - 20)))
             if fill_from is not None:
                 notes.extend(_fill(ctx, section, start + fill_from, ctx.bar_ticks - fill_from, rng))
         if not hand and section.index > 0 and section.spec.energy >= 0.6:
