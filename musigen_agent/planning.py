@@ -83,9 +83,7 @@ def default_tempo(genre: Genre, mood: Mood) -> tuple[int, str]:
     if lo <= hi:
         return (lo + hi) // 2, ""
     tempo = g_lo if m_hi < g_lo else g_hi
-    note = (
-        f"{mood.name} asks for {m_lo}-{m_hi} bpm but {genre.name} lives at {g_lo}-{g_hi}; used {tempo}"
-    )
+    note = f"{mood.name} asks for {m_lo}-{m_hi} bpm but {genre.name} lives at {g_lo}-{g_hi}; used {tempo}"
     return tempo, note
 
 
@@ -272,9 +270,7 @@ def _grow_bars(bars: list[int], body: list[int], edges: list[int], form: list[st
         raise ValueError(f"{len(form)} sections cannot hold that many bars (at most {MAX_SECTION_BARS} each)")
 
 
-def _shrink_bars(
-    bars: list[int], body: list[int], edges: list[int], form: list[str], need: int, phrase: int
-) -> None:
+def _shrink_bars(bars: list[int], body: list[int], edges: list[int], form: list[str], need: int, phrase: int) -> None:
     """Take bars away: edges to 2 first, then whole phrases, then pairs, then singles.
 
     Quiet sections (verses) give before loud ones (choruses), later ones before
@@ -351,3 +347,37 @@ def _pick(
 def _bass_fits(inst: Instrument, pitched: int) -> bool:
     """A duo keeps a melody+harmony pair unless one of them is really a bass instrument."""
     return inst.family == "bass" or inst.roles.index("bass") <= 1 or pitched >= 3
+
+
+# ---------------------------------------------------------------------------- implied genre and mood
+
+
+def implied_genre(instruments: list[str], catalog: Catalog) -> str | None:
+    """The one genre whose band holds every named instrument (two or more), else None.
+
+    A single instrument says little (a piano fits six genres), so it implies nothing;
+    'flute and cello' or 'sax and trumpet' point at one style.
+    """
+    names = set(instruments)
+    if len(names) < 2:
+        return None
+    fits = [g.name for g in catalog.genres.values() if names <= set(g.instruments)]
+    return fits[0] if len(fits) == 1 else None
+
+
+def implied_mood(catalog: Catalog, mode: str | None, bpm: int | None, default: str) -> str:
+    """The mood that best fits a requested mode and/or tempo.
+
+    Moods of the requested mode are considered (all moods when none has it); the one
+    whose tempo range holds ``bpm`` (or is nearest) wins, ties going to ``default``,
+    then -- when no mode was asked -- to major moods, then to catalogue order.
+    """
+    moods = list(catalog.moods.values())
+    pool = [m for m in moods if mode is None or m.mode == mode] or moods
+
+    def rank(m: Mood) -> tuple[float, bool, bool]:
+        lo, hi = m.tempo_range
+        distance = 0.0 if bpm is None else float(max(lo - bpm, bpm - hi, 0))
+        return distance, m.name != default, mode is None and m.mode != "major"
+
+    return min(pool, key=rank).name

@@ -78,6 +78,11 @@ LIMITER_RAMP_SECONDS = 0.010
 LIMITER_HOLD_SECONDS = 0.050
 #: The limiter aims this far below the ceiling to absorb interpolation error.
 LIMITER_MARGIN_DB = 0.1
+#: Limiting may raise the loudness-normalised gain by at most this much to reach the
+#: target; beyond it the result stays quieter than asked rather than being crushed.
+MAX_MAKEUP_DB = 12.0
+#: Limiter passes (each re-measures loudness) before settling.
+MASTER_ITERATIONS = 6
 #: Oversampling factor of true-peak measurement (BS.1770-4 uses 4x).
 TRUE_PEAK_OVERSAMPLE = 4
 
@@ -538,8 +543,10 @@ def _limiter_gain(required: np.ndarray, sample_rate: int) -> np.ndarray:
     """
     ramp = max(1, int(LIMITER_RAMP_SECONDS * sample_rate))
     hold = int(LIMITER_HOLD_SECONDS * sample_rate)
-    held = _sliding_min(required, before=hold, after=2 * (ramp - 1))
-    return _box_causal(_box_causal(held, ramp), ramp)
+    lead = 2 * (ramp - 1)  # the boxes reach this far back: start the minimum that early
+    padded = np.concatenate([np.ones(lead), required])
+    held = _sliding_min(padded, before=hold, after=lead)
+    return _box_causal(_box_causal(held, ramp), ramp)[lead:]
 
 
 def _master(
@@ -579,9 +586,12 @@ def _master(
                 req[b * _TP_BLOCK : (b + 1) * _TP_BLOCK] = np.minimum(1.0, aim / np.maximum(env, 1e-12))
         return None if req is None else req[: x.shape[1]]
 
-    gain = 10.0 ** ((target_lufs - loudness) / 20.0)
-    env = None
-    for _ in range(4):  # limiting lowers loudness; make up for it and limit again
+    # Limiting lowers loudness, so the gain is raised until the limited result meets
+    # the target (secant steps on the dB gain; loudness(gain) is monotonic).
+    base_db = target_lufs - loudness
+    gain_db, previous = base_db, None
+    for _ in range(MASTER_ITERATIONS):
+        gain = 10.0 ** (gain_db / 20.0)
         req = required_gain(gain)
         if req is None:  # a plain gain moves loudness by exactly that many dB
             env = None
@@ -593,7 +603,14 @@ def _master(
         loudness = integrated_loudness(y, sample_rate)
         if abs(loudness - target_lufs) <= 0.05:
             break
-        gain *= 10.0 ** ((target_lufs - loudness) / 20.0)
+        slope = 1.0
+        if previous is not None and gain_db != previous[0]:
+            slope = min(1.0, max(0.1, (loudness - previous[1]) / (gain_db - previous[0])))
+        previous = (gain_db, loudness)
+        step_db = min(gain_db + (target_lufs - loudness) / slope, base_db + MAX_MAKEUP_DB) - gain_db
+        if abs(step_db) < 1e-3:  # makeup exhausted: the ceiling wins over the target
+            break
+        gain_db += step_db
     # Where the limiter left the gain at 1 (block and neighbours), y's true peak is
     # gain times x's; the limited blocks are measured again on y (gain modulation
     # can move an intersample peak a hair).
