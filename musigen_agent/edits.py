@@ -115,8 +115,8 @@ def _unique(name: str, taken: set[str]) -> str:
     return f"{name}_{k}"
 
 
-def _replace_parts(spec: TrackSpec, name: str, **changes: object) -> TrackSpec:
-    parts = [p.model_copy(update=changes) if p.name == name else p for p in spec.parts]
+def _replace_parts(spec: TrackSpec, target: str, **changes: object) -> TrackSpec:
+    parts = [p.model_copy(update=changes) if p.name == target else p for p in spec.parts]
     return spec.model_copy(update={"parts": parts})
 
 

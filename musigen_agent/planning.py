@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from .catalog import Catalog, Genre, Instrument, Mood, Role
-from .spec import MAX_BARS, PartSpec, SectionSpec
+from .spec import MAX_BARS, MAX_SECONDS, PartSpec, SectionSpec
 from .theory import relative_key
 
 #: Sections that frame a piece; kept short (2-4 bars) and dropped last-but-one.
@@ -61,6 +61,22 @@ def seconds_for_bars(bars: int, tempo: int, meter: str) -> float:
 def max_bars_for(tempo: int, meter: str, max_seconds: float) -> int:
     """Most whole bars that fit in ``max_seconds`` (and in the spec's bar limit)."""
     return max(1, min(MAX_BARS, math.floor(max_seconds * tempo / 60.0 / _beats_per_bar(meter))))
+
+
+def fit_length(kind: str, value: float, tempo: int, meter: str) -> tuple[int, str]:
+    """Bars for a length given in ``'seconds'`` or ``'bars'``, clamped to the spec's limits.
+
+    The note says what was clamped (empty when nothing was), so a too-long request
+    still gives a piece and the caller can say why it is shorter.
+    """
+    most = max_bars_for(tempo, meter, MAX_SECONDS)
+    if kind == "seconds":
+        secs = min(max(value, 1.0), float(MAX_SECONDS))
+        bars = min(bars_for_seconds(secs, tempo, meter), most)
+        return bars, "" if secs == value else f"{value:g} s is outside 1-{MAX_SECONDS} s; used {secs:g} s"
+    bars = min(max(int(value), 1), most)
+    clamped = f"{value:g} bars is outside 1-{most} bars at {tempo} bpm in {meter}; used {bars}"
+    return bars, "" if bars == value else clamped
 
 
 def _beats_per_bar(meter: str) -> float:
@@ -347,6 +363,31 @@ def _pick(
 def _bass_fits(inst: Instrument, pitched: int) -> bool:
     """A duo keeps a melody+harmony pair unless one of them is really a bass instrument."""
     return inst.family == "bass" or inst.roles.index("bass") <= 1 or pitched >= 3
+
+
+def exclude(band: list[str], name: str, catalog: Catalog) -> list[str]:
+    """Band members that 'no <name>' removes: the instrument itself, else its family.
+
+    'no guitar' in a rock band (the word means acoustic_guitar) still removes the
+    electric guitar; 'no keys' removes whichever keyboard the band has.
+    """
+    if name in band:
+        return [name]
+    family = catalog.instrument(name).family
+    return [b for b in band if catalog.instrument(b).family == family]
+
+
+def genre_variant(name: str, genre: Genre, catalog: Catalog) -> str:
+    """The genre's own instrument of the same family ('guitar' in rock -> electric_guitar)."""
+    family = catalog.instrument(name).family
+    same = [b for b in genre.instruments if catalog.instrument(b).family == family]
+    return name if name in genre.instruments or not same else same[0]
+
+
+def default_title(genre: Genre, mood: Mood, key: str, mode: str) -> str:
+    """'Relaxed Jazz in F', 'Sad Classical in D minor': says what the piece is at a glance."""
+    mood_name, genre_name = (n[:1].upper() + n[1:] for n in (mood.display_name, genre.display_name))
+    return f"{mood_name} {genre_name} in {key}{' minor' if mode == 'minor' else ''}"
 
 
 # ---------------------------------------------------------------------------- implied genre and mood

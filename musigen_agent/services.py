@@ -18,8 +18,12 @@ from pydantic import ValidationError
 from . import export, intent
 from .compose import compose as compose_arrangement
 from .config import Settings
+from .diff import diff_versions
+from .edits import State, apply_ops
 from .errors import InvalidInput
+from .ops import parse_ops
 from .plugin_manager import Plugins, load_plugins
+from .refine_words import EXAMPLES, read_instruction
 from .registry import Registry
 from .spec import Arrangement, Mix, TrackSpec
 from .summary import summarize
@@ -53,16 +57,7 @@ class Services:
         rendered = self._render_audio(arr, mix, formats)
         midi = export.midi_bytes(arr)
         track_id = self.registry.create_track(
-            parsed.spec.title,
-            {
-                "parent": None,
-                "spec": parsed.spec.model_dump(mode="json"),
-                "arrangement": arr.model_dump(mode="json"),
-                "mix": mix.model_dump(mode="json"),
-                "ops": [],
-                "instruction": description,
-                "midi_sha256": hashlib.sha256(midi).hexdigest(),
-            },
+            parsed.spec.title, _version_row(None, State(parsed.spec, arr, mix), [], description, midi)
         )
         files = self._write_files(track_id, 1, parsed.spec, arr, midi, rendered, formats, out_dir)
         view = self._view(track_id, 1, parsed.spec, arr, files)
@@ -70,6 +65,77 @@ class Services:
         view["ignored"] = parsed.ignored
         view["notes"] = parsed.notes + composition.warnings
         return view
+
+    # ------------------------------------------------------------------ refine
+    def refine(
+        self,
+        track_id: str,
+        instruction: str = "",
+        ops: list[dict[str, Any]] | None = None,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        """Apply an instruction in words and/or typed ops to a version (latest by default).
+
+        Makes a new version whose parent is the one refined (refining an old version
+        branches).  If nothing in the instruction is understood, nothing is stored and
+        the error lists what can be said instead.
+        """
+        row = self.registry.get_version(track_id, version)
+        spec, arr, mix = _load(row)
+        typed = parse_ops(ops or [])
+        applied: list[dict[str, Any]] = []
+        not_understood: list[str] = []
+        if instruction.strip():
+            reading = read_instruction(instruction, spec, self.plugins.catalog)
+            applied = [{"op": u.op.model_dump(mode="json"), "words": u.words} for u in reading.ops]
+            not_understood = reading.not_understood
+            typed = [u.op for u in reading.ops] + typed
+        if not typed:
+            raise InvalidInput(
+                f"Nothing to change: could not understand {instruction!r}. "
+                f"Try for example: {'; '.join(EXAMPLES[:8])}. Or send typed ops.",
+                field="instruction",
+                allowed=list(EXAMPLES),
+            )
+        applied += [{"op": op.model_dump(mode="json"), "words": None} for op in typed[len(applied) :]]
+        state = apply_ops(State(spec, arr, mix), typed, self.plugins)
+        number = self._store_version(track_id, row["number"], state, [a["op"] for a in applied], instruction)
+        view = self._view(track_id, number, state.spec, state.arrangement, [])
+        view["parent"] = row["number"]
+        view["applied"] = applied
+        view["not_understood"] = not_understood
+        return view
+
+    def revert(self, track_id: str, version: int) -> dict[str, Any]:
+        """A new version identical to ``version`` (history is kept, never rewound)."""
+        row = self.registry.get_version(track_id, version)
+        head = self.registry.get_track(track_id)["head"]
+        number = self._store_version(
+            track_id, head, State(*_load(row)), [{"op": "revert", "to": version}], f"revert to version {version}"
+        )
+        return self.get_track(track_id, number)
+
+    def diff(self, track_id: str, a: int, b: int) -> dict[str, Any]:
+        """What changed from version ``a`` to ``b``: ops along the history, fields, form, notes per part."""
+        ra, rb = self.registry.get_version(track_id, a), self.registry.get_version(track_id, b)
+        result = diff_versions(_load(ra), _load(rb))
+        result.update(track_id=track_id, a=a, b=b, ops=self._ops_between(track_id, a, b))
+        return result
+
+    def _ops_between(self, track_id: str, a: int, b: int) -> list[dict[str, Any]] | None:
+        """Ops from ``a`` down the parent chain to ``b``; None when ``a`` is not an ancestor of ``b``."""
+        by_number = {v["number"]: v for v in self.registry.list_versions(track_id)}
+        chain: list[dict[str, Any]] = []
+        current = b
+        while current is not None and current != a:
+            row = by_number[current]
+            chain = [{"version": current, "op": op} for op in row["ops"]] + chain
+            current = row["parent"]
+        return chain if current == a else None
+
+    def _store_version(self, track_id: str, parent: int, state: State, ops: list[Any], instruction: str) -> int:
+        row = _version_row(parent, state, ops, instruction, export.midi_bytes(state.arrangement))
+        return self.registry.add_version(track_id, row)
 
     # ------------------------------------------------------------------ render
     def render(
@@ -211,6 +277,20 @@ def _overrides(data: dict[str, Any] | None) -> intent.Overrides | None:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"])
         raise InvalidInput(f"{field}: {err['msg']}", field=field) from None
+
+
+def _version_row(parent: int | None, state: State, ops: list[Any], instruction: str, midi: bytes) -> dict[str, Any]:
+    """The registry row of a version (JSON columns are encoded by the registry)."""
+    return {
+        "parent": parent,
+        "title": state.spec.title,
+        "spec": state.spec.model_dump(mode="json"),
+        "arrangement": state.arrangement.model_dump(mode="json"),
+        "mix": state.mix.model_dump(mode="json"),
+        "ops": ops,
+        "instruction": instruction,
+        "midi_sha256": hashlib.sha256(midi).hexdigest(),
+    }
 
 
 def _load(row: dict[str, Any]) -> tuple[TrackSpec, Arrangement, Mix]:

@@ -84,7 +84,7 @@ def write_drums(ctx: Context, part: PartSpec, hand: bool, share: bool) -> list[N
                         continue
                     if quiet and lane == "kick" and i != 0:
                         continue
-                    if part.density < 0.75 and (ch == "o" or (lane in THIN_LANES and i % 2)):
+                    if part.density < 0.75 and (ch == "o" or (lane in THIN_LANES and (i * step) % TPQ)):
                         continue
                     accent = ACCENTS[ch] + (rng.randint(-4, 4) if ch != "X" else 0)
                     vel = ctx.velocity(section, -6 if lane in ("closed_hat", "ride", "shaker") else 0, accent)
