@@ -40,7 +40,7 @@ import numpy as np
 import symusic
 
 from .errors import InvalidInput, PluginError
-from .spec import Arrangement, Mix, Part
+from .spec import TPQ, Arrangement, Mix, Part
 
 #: Environment variable that overrides the bundled SoundFont.
 SOUNDFONT_ENV = "MUSIGEN_SOUNDFONT"
@@ -71,6 +71,26 @@ ACTIVE_GATE_DB = 40.0
 VELOCITY_STEP_DB = 2.0
 #: At most this many velocity layers (renders) per part; wider spreads get wider layers.
 MAX_VELOCITY_LAYERS = 4
+#: Drum keys to render instead of a key the synthesizer turns into a click (checked
+#: per soundfont, see _broken_drum_keys); first working option wins.  GM families:
+#: snares, congas/bongos, shakers, wooden clicks, triangles, bells.
+DRUM_SUBSTITUTES: dict[int, tuple[int, ...]] = {
+    38: (40, 37),
+    40: (38, 37),
+    56: (67, 68),
+    60: (63, 62),
+    61: (64, 63),
+    62: (63, 60),
+    63: (62, 60),
+    64: (61, 63),
+    69: (70, 82),
+    70: (69, 82),
+    75: (37, 76),
+    76: (77, 37),
+    77: (76, 37),
+    80: (81,),
+    81: (80,),
+}
 #: prestosynth interpolation quality passed to symusic.Synthesizer.
 SYNTH_QUALITY = 0
 #: Limiter timing: look-ahead/ramp (two boxes of this length) and hold.
@@ -157,9 +177,43 @@ def resolve_soundfont(soundfont: str | os.PathLike[str] | None = None) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class _Synth:
+    """A loaded synthesizer, the lock serialising its renders, and its drum key map."""
+
+    synth: object
+    lock: threading.Lock
+    drum_map: np.ndarray  # 128 pitches: drum key -> key actually rendered
+
+
+def _broken_drum_keys(synth, sample_rate: int) -> set[int]:
+    """Drum keys that the synthesizer renders as a click (< 25 ms of sound for a
+    250 ms note).  prestosynth does this to TimGM6mb's acoustic snare (38), cowbell,
+    bongos, cabasa, maracas, claves... (its envelope handling of zones that rely on
+    default decay/sustain); one probe render per synthesizer finds them."""
+    keys = list(range(min(DRUM_SUBSTITUTES), max(max(v) for v in DRUM_SUBSTITUTES.values()) + 1))
+    score = symusic.Score(TPQ)
+    score.tempos.append(symusic.Tempo(0, qpm=120.0))  # 1 s = 2 * TPQ ticks
+    track = symusic.Track(name="probe", program=0, is_drum=True)
+    for i, key in enumerate(keys):
+        track.notes.append(symusic.Note(i * 2 * TPQ, TPQ // 2, key, 100))
+    score.tracks.append(track)
+    audio = np.abs(synth.render(score, stereo=True)).max(axis=0)
+    broken = set()
+    for i, key in enumerate(keys):
+        window = audio[i * sample_rate : (i + 1) * sample_rate]
+        if window.size == 0 or window.max() == 0:
+            continue  # no sample at all: nothing better to substitute
+        last = int(np.flatnonzero(window > window.max() * 1e-3).max())
+        if last < 0.025 * sample_rate:
+            broken.add(key)
+    return broken
+
+
 @functools.lru_cache(maxsize=4)
-def _synthesizer(path: str, mtime_ns: int, size: int, sample_rate: int) -> tuple[object, threading.Lock]:
-    """One symusic Synthesizer per (file version, rate), plus a lock serialising renders.
+def _synthesizer(path: str, mtime_ns: int, size: int, sample_rate: int) -> _Synth:
+    """One symusic Synthesizer per (file version, rate): it caches rendered notes
+    internally, so reusing it makes later renders much faster.
 
     ``mtime_ns``/``size`` are part of the key so a replaced file is reloaded.
     """
@@ -168,10 +222,18 @@ def _synthesizer(path: str, mtime_ns: int, size: int, sample_rate: int) -> tuple
         synth = symusic.Synthesizer(path, sample_rate, SYNTH_QUALITY)
     except RuntimeError as exc:  # symusic reports a corrupt body as RuntimeError
         raise InvalidInput(f"Soundfont file {path!r} is corrupt: {exc}.", field="soundfont") from None
-    return synth, threading.Lock()
+    broken = _broken_drum_keys(synth, sample_rate)
+    drum_map = np.arange(128, dtype=np.int8)
+    for key, options in DRUM_SUBSTITUTES.items():
+        if key in broken:
+            for option in options:
+                if option not in broken:
+                    drum_map[key] = option
+                    break
+    return _Synth(synth, threading.Lock(), drum_map)
 
 
-def _load_synth(soundfont: str | os.PathLike[str] | None, sample_rate: int) -> tuple[object, threading.Lock]:
+def _load_synth(soundfont: str | os.PathLike[str] | None, sample_rate: int) -> _Synth:
     path = resolve_soundfont(soundfont)
     st = path.stat()
     return _synthesizer(str(path.resolve()), st.st_mtime_ns, st.st_size, sample_rate)
@@ -216,9 +278,11 @@ def velocity_layers(velocities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return index, low + used * step
 
 
-def _render_sf_part(synth, lock: threading.Lock, part: Part, arr: Arrangement, n: int, sr: int) -> np.ndarray:
+def _render_sf_part(synth: _Synth, part: Part, arr: Arrangement, n: int, sr: int) -> np.ndarray:
     """Render one part alone, one pass per velocity layer, into a (2, n) float32 stem."""
     cols = np.array([(x.start, x.duration, x.pitch, x.velocity) for x in part.notes], dtype=np.int32).T
+    if part.is_drum:
+        cols[2] = synth.drum_map[cols[2]]
     ticks_per_sample = arr.tempo * arr.tpq / (60.0 * sr)
     end_tick = n * ticks_per_sample
     cols = cols[:, cols[0] < end_tick]  # notes starting after the window are inaudible anyway
@@ -241,8 +305,8 @@ def _render_sf_part(synth, lock: threading.Lock, part: Part, arr: Arrangement, n
             sel[3].astype(np.int8),
         )
         score.tracks.append(track)
-        with lock:
-            audio = synth.render(score, stereo=True)
+        with synth.lock:
+            audio = synth.synth.render(score, stereo=True)
         m = min(n, audio.shape[1])
         if abs(db) < 1e-9:
             stem[:, :m] += audio[:, :m]
@@ -337,7 +401,7 @@ def render_stems(
             stem = _render_voice_part(voices[part.name], part, arr, n, sr)
         else:
             assert synth is not None
-            stem = _render_sf_part(synth[0], synth[1], part, arr, n, sr)
+            stem = _render_sf_part(synth, part, arr, n, sr)
         gain_db = calibration_gain_db(stem, part.role, sr)
         if gain_db:
             stem *= np.float32(10.0 ** (gain_db / 20.0))

@@ -9,6 +9,7 @@ behind; versions are append-only, so nothing is ever lost.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,14 @@ from .refine_words import EXAMPLES, read_instruction
 from .registry import Registry
 from .spec import Arrangement, Mix, TrackSpec
 from .summary import summarize
+
+#: A progress callback: (fraction done 0..1, what is happening).
+Progress = Callable[[float, str], None]
+
+
+def _no_progress(fraction: float, message: str) -> None:
+    """Default progress sink."""
+
 
 #: Formats a render can produce, with what each is.
 FORMATS = {"mid": "Standard MIDI file", "wav": "16-bit 44.1 kHz stereo WAV", "json": "the spec and summary as JSON"}
@@ -48,18 +57,24 @@ class Services:
         overrides: dict[str, Any] | None = None,
         formats: tuple[str, ...] | list[str] = (),
         out_dir: str | Path | None = None,
+        progress: Progress = _no_progress,
     ) -> dict[str, Any]:
         """Words (plus explicit fields) -> a stored track, optionally rendered to files."""
         formats = _check_formats(formats)
         parsed = intent.parse(description, self.plugins.catalog, _overrides(overrides))
+        progress(0.1, "understood the description")
         composition = compose_arrangement(parsed.spec, self.plugins)
         arr, mix = composition.arrangement, Mix()
+        progress(0.3, f"composed {len(arr.parts)} parts")
         rendered = self._render_audio(arr, mix, formats)
+        if rendered is not None:
+            progress(0.8, "rendered audio")
         midi = export.midi_bytes(arr)
         track_id = self.registry.create_track(
             parsed.spec.title, _version_row(None, State(parsed.spec, arr, mix), [], description, midi)
         )
         files = self._write_files(track_id, 1, parsed.spec, arr, midi, rendered, formats, out_dir)
+        progress(1.0, f"stored track {track_id}")
         view = self._view(track_id, 1, parsed.spec, arr, files)
         view["provenance"] = {k: asdict(v) for k, v in parsed.provenance.items()}
         view["ignored"] = parsed.ignored
@@ -144,14 +159,18 @@ class Services:
         version: int | None = None,
         formats: tuple[str, ...] | list[str] = ("wav",),
         out_dir: str | Path | None = None,
+        progress: Progress = _no_progress,
     ) -> dict[str, Any]:
         """Render a stored version to files (MIDI, WAV, JSON)."""
         formats = _check_formats(formats or ("wav",))
         row = self.registry.get_version(track_id, version)
         spec, arr, mix = _load(row)
+        progress(0.05, "loaded the version")
         rendered = self._render_audio(arr, mix, formats)
+        progress(0.8, "rendered audio")
         midi = export.midi_bytes(arr)
         files = self._write_files(track_id, row["number"], spec, arr, midi, rendered, formats, out_dir)
+        progress(1.0, f"wrote {len(files)} files")
         return self._view(track_id, row["number"], spec, arr, files)
 
     # ------------------------------------------------------------------ reading
