@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .errors import MusigenError
+from .errors import InvalidInput, MusigenError
 from .services import Services, open_services
 from .summary import headline
 
@@ -95,6 +95,13 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _json_arg(text: str, field: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"--{field} is not valid JSON: {exc.msg}", field=field) from None
+
+
 def _formats(text: str) -> list[str]:
     return [f for f in text.split(",") if f.strip()]
 
@@ -133,6 +140,73 @@ def compose(
     }
     view = _services(db).compose(description, overrides, formats=_formats(format), out_dir=out)
     _out(view, as_json, _print_track)
+
+
+@command
+def refine(
+    track_id: Annotated[str, typer.Argument(help="Track id.")],
+    instruction: Annotated[str, typer.Argument(help='What to change, e.g. "darker, no drums in the intro".')] = "",
+    op: Annotated[
+        list[str] | None, typer.Option(help='A typed op as JSON, e.g. \'{"op": "set_tempo", "bpm": 80}\'.')
+    ] = None,
+    version: Annotated[
+        int | None, typer.Option(help="Refine this version (default: latest); older ones branch.")
+    ] = None,
+    db: Db = None,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """Refine a track in words and/or typed ops; makes a new version."""
+    ops = [_json_arg(o, "op") for o in op or []]
+    view = _services(db).refine(track_id, instruction, ops, version)
+
+    def human(v: dict[str, Any]) -> None:
+        for a in v["applied"]:
+            typer.echo(
+                f"  {a['op']['op']:<18} {json.dumps({k: x for k, x in a['op'].items() if k != 'op'})}"
+                + (f"  <- {a['words']!r}" if a["words"] else "")
+            )
+        for words in v["not_understood"]:
+            typer.echo(f"  not understood: {words}")
+        _print_track(v)
+
+    _out(view, as_json, human)
+
+
+@command
+def diff(
+    track_id: Annotated[str, typer.Argument(help="Track id.")],
+    a: Annotated[int, typer.Argument(help="Version before.")],
+    b: Annotated[int, typer.Argument(help="Version after.")],
+    db: Db = None,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """Show what changed between two versions."""
+
+    def human(d: dict[str, Any]) -> None:
+        for step in d["ops"] or []:
+            typer.echo(f"  v{step['version']}: {json.dumps(step['op'])}")
+        for name, change in d["fields"].items():
+            typer.echo(f"  {name}: {change['from']} -> {change['to']}")
+        if d["form"]:
+            typer.echo(f"  form: {d['form']['from']} -> {d['form']['to']}")
+        for name, part in d["parts"].items():
+            typer.echo(f"  {name}: {json.dumps(part)}")
+
+    _out(_services(db).diff(track_id, a, b), as_json, human)
+
+
+@command
+def revert(
+    track_id: Annotated[str, typer.Argument(help="Track id.")],
+    version: Annotated[int, typer.Argument(help="Version to bring back (as a new version).")],
+    db: Db = None,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """Make a new version identical to an older one."""
+    _out(_services(db).revert(track_id, version), as_json, _print_track)
 
 
 @command

@@ -20,81 +20,51 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from . import planning
-from .catalog import Catalog
+from .catalog import Catalog, Genre, Mood
 from .errors import InvalidInput, unknown
+from .planning import ACCIDENTAL, LENGTH_RES, normalise_tonic, number, parse_key, parse_length, word_table
 from .spec import MAX_BARS, MAX_PARTS, MAX_SECONDS, METERS, SECTION_NAME, TEMPO_RANGE, TONICS, TrackSpec
-from .theory import note_name, pitch_class
 
 MAX_TEXT = 2000
 MAX_MOODS = 3
 DEFAULT_SECONDS = 60.0
 DEFAULT_GENRE = "pop"
 DEFAULT_MOOD = "happy"
-FIELDS = (
-    "title",
-    "genre",
-    "moods",
-    "tempo",
-    "key",
-    "mode",
-    "meter",
-    "length",
-    "sections",
-    "instruments",
-    "seed",
-    "model",
-)
-
-
-def _table(spec: str) -> dict[str, str]:
-    """'a|b=1; c=2' -> {'a': '1', 'b': '1', 'c': '2'}: word lists stay one readable line each."""
-    out = {}
-    for group in spec.split(";"):
-        words, value = group.rsplit("=", 1)
-        out.update((w.strip(), value.strip()) for w in words.split("|"))
-    return out
+#: The provenance keys of every Intent.
+FIELDS = tuple("title genre moods tempo key mode meter length sections instruments seed model".split())
 
 
 #: Words that carry no musical request; never reported as ignored.
 STOPWORDS = frozenset(
-    "a an the and or with in on of for to at by some me my i i'm im we you please make write compose create "
-    "generate give want would like need could can let let's it its it's is be that this something kind sort "
-    "type piece tune song track music musical number composition instrumental melody style feel vibe vibes "
-    "ish just only solo alone also plus featuring feat using use very really quite super bit little "
-    "mood genre tempo key time length form structure about around roughly approximately sound sounds "
-    "sounding playing played play plays lots lot of then into from but not no without minus".split()
+    "a an the and or with in on of for to at by some me my i i'm im am we you please make write compose create "
+    "generate give want would like need could can let let's it its it's is be that this something kind sort get "
+    "type piece tune song track music musical number composition instrumental melody style feel vibe vibes looking "
+    "ish just only solo alone also plus featuring feat using use very really quite super bit little have has "
+    "mood genre tempo key time length form structure about around roughly approximately sound sounds over "
+    "sounding playing played play plays lots lot then into from but not no without minus".split()
 )
-NUMBER_WORDS = {
-    w: float(v)
-    for w, v in _table(
-        "a|an|one=1; two|a couple of|a couple|couple of=2; three|a few|few=3; four=4; five=5; six=6; seven=7; "
-        "eight=8; nine=9; ten=10; eleven=11; twelve=12; fifteen=15; sixteen=16; twenty=20; thirty=30; forty=40; "
-        "fifty=50; sixty=60; ninety=90; half a|half an=0.5"
-    ).items()
-}
-_NUMWORD = "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True))
-NUM = rf"(?P<n>\d+(?:\.\d+)?|{_NUMWORD})"
 #: Tempo words -> bpm (Italian markings at the middle of their usual range).
 TEMPO_WORDS = {
     w: int(v)
-    for w, v in _table(
+    for w, v in word_table(
         "grave=40; largo=50; very slow|really slow|super slow|lento=55; larghetto=63; slow|slowly|adagio=70; "
         "andante=90; andantino=95; moderate|moderately|medium tempo|mid-tempo|midtempo|mid tempo=100; "
         "moderato=110; allegretto=115; uptempo|up-tempo|up tempo=128; allegro=130; fast|quick=140; vivace=150; "
         "very fast|really fast|super fast=170; presto=175; prestissimo=200"
     ).items()
 }
-LENGTH_WORDS = {w: float(v) for w, v in _table("very short=15; short|brief=30; long=180; very long=300").items()}
-METER_WORDS = _table(
+LENGTH_WORDS = {w: float(v) for w, v in word_table("very short=15; short|brief=30; long=180; very long=300").items()}
+METER_WORDS = word_table(
     "waltz|waltzes|waltzy|waltz-like|triple meter|triple time|in three|in 3=3/4; jig|in six|in 6=6/8; "
     "march|in two|in 2=2/4; common time|in four|in 4=4/4; in five|in 5=5/4; in seven|in 7=7/8"
 )
-SECTION_WORDS = _table(
+SECTION_WORDS = word_table(
     "intro|introduction=intro; verse=verse; pre-chorus|prechorus|pre chorus=pre_chorus; chorus|refrain=chorus; "
     "bridge|middle eight=bridge; breakdown=breakdown; build-up|buildup|build up=buildup; interlude=interlude; "
     "outro=outro; coda=coda; theme=theme"
 )
-_UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0}
+#: Instrument words that name a family, not a model: the genre's own member is used.
+GENERIC_INSTRUMENT_WORDS = frozenset({"guitar", "guitars", "keys", "keyboard", "keyboards"})
 
 Source = Literal["stated", "implied", "default", "argument"]
 
@@ -145,82 +115,6 @@ class Overrides(BaseModel):
         return not self.model_dump(exclude_none=True)
 
 
-# ---------------------------------------------------------------------------- small parsers
-
-_ACC = r"(?P<acc>#|♯|♭|b(?=m\b|[^a-z]|$)|\s?-?\s?(?:sharp|flat)\b)"
-KEY_RE = re.compile(rf"^\s*(?P<l>[a-g]){_ACC}?\s*-?\s*(?P<mode>major|minor|maj|min|m)?\s*$", re.I)
-
-
-def normalise_tonic(letter: str, acc: str | None) -> str:
-    """'b', '-flat' -> 'Bb'; spellings outside spec.TONICS (E#, Fb) go to their enharmonic."""
-    acc = (acc or "").strip(" -").lower()
-    sign = "#" if acc in ("#", "♯", "sharp") else "b" if acc in ("b", "♭", "flat") else ""
-    tonic = letter.upper() + sign
-    if tonic not in TONICS:
-        tonic = note_name(pitch_class(tonic), flats=sign == "b")
-    return tonic
-
-
-def parse_key(text: str) -> tuple[str, str | None]:
-    """'F#' -> ('F#', None); 'Bb minor' -> ('Bb', 'minor'); 'Dm' -> ('D', 'minor').  ValueError if not a key."""
-    m = KEY_RE.match(text.replace("♯", "#").replace("♭", "b"))
-    if not m:
-        raise ValueError(text)
-    mode = m["mode"]
-    return normalise_tonic(m["l"], m["acc"]), None if mode is None else ("major" if mode.startswith("maj") else "minor")
-
-
-def _number(word: str) -> float:
-    word = word.strip().lower()
-    return float(word) if word[0].isdigit() else float(NUMBER_WORDS[word])
-
-
-LENGTH_RES = (
-    re.compile(r"(?<![\d:])(?P<mm>\d{1,3}):(?P<ss>[0-5]\d)(?![\d:])"),
-    re.compile(rf"(?<![\w.]){NUM}\s*(?:minutes?|mins?|m)\s*(?:and\s+)?(?P<s2>\d{{1,2}})\s*(?:seconds?|secs?|s)\b"),
-    re.compile(
-        rf"(?<![\w.]){NUM}(?P<half>\s+and\s+a\s+half|\s*½)?\s*-?\s*(?P<u>hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)"
-        r"(?P<half2>\s+and\s+a\s+half)?(?![\w'’])"
-    ),
-    re.compile(rf"(?<![\w.]){NUM}\s*(?P<hy>-)?\s*(?P<bars>bars?|measures?)\b(?P<after>\s+[a-z-]+)?"),
-)
-SECTION_LOOKUP = {re.sub(r"[\s-]+", "", w): name for w, name in SECTION_WORDS.items()}
-SECTION_FOLLOWS = re.compile(rf"\s+(?:{'|'.join(re.escape(w) for w in SECTION_WORDS)})s?$")
-
-
-def _length_match(m: re.Match[str]) -> tuple[str, float] | None:
-    """('seconds', x) or ('bars', n) for one LENGTH_RES match, None when it is not a length."""
-    g = m.groupdict()
-    if g.get("mm") is not None:
-        return "seconds", int(g["mm"]) * 60.0 + int(g["ss"])
-    if g.get("bars"):
-        if g.get("after") and SECTION_FOLLOWS.match(g["after"]):
-            return None  # "an 8-bar intro" describes a section, not the piece
-        return "bars", _number(g["n"])
-    n = _number(g["n"])
-    if g.get("s2") is not None:
-        return "seconds", n * 60.0 + int(g["s2"])
-    unit = g["u"][0]
-    if g["n"][0].isalpha() and len(g["u"]) == 1:
-        return None  # "a m" is not a length; words need a spelled-out unit
-    if g.get("half") or g.get("half2"):
-        n += 0.5
-    return "seconds", n * _UNIT_SECONDS[unit]
-
-
-def parse_length(text: str) -> tuple[str, float]:
-    """'2:30' / '90s' / '2 minutes' / '32 bars' -> ('seconds', 150.0) ... ; ValueError if not a length."""
-    text = text.strip().lower()
-    for rx in LENGTH_RES:
-        m = rx.fullmatch(text)
-        if m and (found := _length_match(m)):
-            return found
-    try:
-        return "seconds", float(text)
-    except ValueError:
-        raise ValueError(text) from None
-
-
 # ---------------------------------------------------------------------------- reading the words
 
 
@@ -228,10 +122,9 @@ class _Text:
     """The prompt with a claim mask: each extractor takes characters so no word counts twice."""
 
     def __init__(self, text: str) -> None:
-        low = text.lower()
-        self.orig = text if len(low) == len(text) else low
-        self.low = low
-        self.used = bytearray(len(low))
+        self.low = text.lower()
+        self.orig = text if len(self.low) == len(text) else self.low
+        self.used = bytearray(len(self.low))
 
     def free(self, a: int, b: int) -> bool:
         return not any(self.used[a:b])
@@ -241,19 +134,16 @@ class _Text:
         return self.orig[a:b].strip()
 
     def matches(self, rx: re.Pattern[str]) -> Iterator[re.Match[str]]:
-        """Matches of ``rx`` that touch no claimed character (checked lazily, so claims made
-        while iterating are respected)."""
+        """Matches touching no claimed character, checked as iteration goes (claims made meanwhile count)."""
         return (m for m in rx.finditer(self.low) if self.free(*m.span()))
 
-    def upper_at(self, i: int) -> bool:
-        return self.orig[i].isupper()
-
     def leftover(self) -> list[str]:
-        words = []
+        """Unclaimed words that are not stop-words, once each, as written."""
+        words: list[str] = []
         for m in re.finditer(r"[^\W_]+(?:['’][^\W_]+)?", self.low):
-            w = m.group()
-            if self.free(*m.span()) and w not in STOPWORDS and w not in words:
-                words.append(self.orig[m.start() : m.end()])
+            word = self.orig[m.start() : m.end()]
+            if self.free(*m.span()) and m.group() not in STOPWORDS and word not in words:
+                words.append(word)
         return words
 
 
@@ -262,7 +152,8 @@ class _Heard:
     """What the words said, field by field (only what was actually found)."""
 
     choices: dict[str, Choice] = field(default_factory=dict)
-    instruments: list[tuple[str, str, int]] = field(default_factory=list)
+    #: (instrument, words, count, generic word?, featured before a genre word?)
+    instruments: list[tuple[str, str, int, bool, bool]] = field(default_factory=list)
     excluded: list[tuple[str, str]] = field(default_factory=list)
     tempo_word: Choice | None = None
     half_time: str = ""
@@ -270,11 +161,16 @@ class _Heard:
     ignored: list[str] = field(default_factory=list)
 
 
+def _compact(word: str) -> str:
+    """Lower-case with spaces, hyphens and underscores removed: the lookup form of a phrase."""
+    return re.sub(r"[\s_-]+", "", word.lower())
+
+
 def _catalog_regex(catalog: Catalog) -> tuple[re.Pattern[str], dict[str, tuple[str, str]]]:
     """One alternation of every catalogue phrase, longest first, so 'electric piano' beats 'piano'.
 
-    The table is keyed by the phrase without separators, so 'bossa nova', 'bossa-nova'
-    and 'bossanova' are one phrase; instruments also match their plural.
+    The table is keyed by the compact phrase, so 'bossa nova', 'bossa-nova' and
+    'bossanova' are one phrase; instruments also match their plural.
     """
     phrases: dict[str, tuple[str, str]] = {}
     for kind in ("instruments", "genres", "moods"):
@@ -286,254 +182,221 @@ def _catalog_regex(catalog: Catalog) -> tuple[re.Pattern[str], dict[str, tuple[s
     table: dict[str, tuple[str, str]] = {}
     parts = []
     for word in sorted(phrases, key=len, reverse=True):
-        if _compact(word) in table:
-            continue
-        table[_compact(word)] = phrases[word]
-        pat = r"[\s_-]*".join(re.escape(p) for p in word.split(" "))
-        parts.append(pat + (r"(?:-?ish)?" if phrases[word][0] == "genres" else ""))
-    rx = re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")(?![\w])") if parts else re.compile(r"(?!x)x")
-    return rx, table
-
-
-def _compact(word: str) -> str:
-    """Lower-case with spaces, hyphens and underscores removed: the lookup form of a phrase."""
-    return re.sub(r"[\s_-]+", "", word.lower())
+        if _compact(word) not in table:
+            table[_compact(word)] = phrases[word]
+            pat = r"[\s_-]*".join(map(re.escape, word.split(" ")))
+            parts.append(pat + (r"(?:-?ish)?" if phrases[word][0] == "genres" else ""))
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts or ["(?!)"]) + r")(?!\w)"), table
 
 
 EXCLUDE_BEFORE = re.compile(
     r"(?:\b(?:no|without|minus|except(?:\s+for)?|sans|not|drop|remove|excluding|skip|lose|leave\s+out)|w/o)"
     r"\s+(?:the\s+|any\s+|a\s+|an\s+)?$"
 )
-OR_BEFORE = re.compile(r"^\s*(?:,\s*)?(?:or|nor)\s+(?:the\s+|any\s+)?$")
+OR_BETWEEN = re.compile(r"\s*,?\s*(?:or|nor)\s+(?:the\s+|any\s+)?")
 COUNT_BEFORE = re.compile(r"(?<![\w.])(two|three|four|2|3|4)\s+$")
-LESS_RE = re.compile(r"(?<![\w])([a-z]+?)-?less(?![\w])")
+LESS_RE = re.compile(r"(?<!\w)([a-z]+?)-?less(?!\w)")
 
 
 def _read_catalog(t: _Text, catalog: Catalog, heard: _Heard) -> None:
     """Instruments (with counts and exclusions), genres and moods named in the words."""
     rx, table = _catalog_regex(catalog)
-    genres: list[tuple[str, str]] = []
-    moods: list[tuple[str, str]] = []
-    prev_excluded_end = -1
-    for m in t.matches(rx):
+    found = []
+    for m in rx.finditer(t.low):
         key = _compact(m.group())
-        kind, name = table[key] if key in table else table[key.removesuffix("ish")]
+        found.append((m, *(table[key] if key in table else table[key.removesuffix("ish")])))
+    named: dict[str, list[tuple[str, str]]] = {"genres": [], "moods": []}
+    excluding_until = -1
+    for i, (m, kind, name) in enumerate(found):
         start = m.start()
-        if kind == "instruments":
-            before = t.low[:start]
-            ex = EXCLUDE_BEFORE.search(before)
-            chained = prev_excluded_end >= 0 and OR_BEFORE.match(t.low[prev_excluded_end:start])
-            if ex or chained:
-                if ex:
-                    start = ex.start()
-                heard.excluded.append((name, t.take(start, m.end())))
-                prev_excluded_end = m.end()
-                continue
-            count = COUNT_BEFORE.search(before)
-            n = 1
-            if count and t.free(*count.span(1)):
-                n, start = int(_number(count.group(1))), count.start(1)
-            heard.instruments.append((name, t.take(start, m.end()), n))
-        else:
-            (genres if kind == "genres" else moods).append((name, t.take(start, m.end())))
-        prev_excluded_end = -1
+        if kind != "instruments":
+            named[kind].append((name, t.take(start, m.end())))
+            continue
+        before = t.low[:start]
+        ex = EXCLUDE_BEFORE.search(before)
+        if ex or (excluding_until >= 0 and OR_BETWEEN.fullmatch(t.low[excluding_until:start])):
+            heard.excluded.append((name, t.take(ex.start() if ex else start, m.end())))
+            excluding_until = m.end()
+            continue
+        excluding_until = -1
+        count, n = COUNT_BEFORE.search(before), 1
+        if count and t.free(*count.span(1)):
+            n, start = int(number(count.group(1))), count.start(1)
+        nxt = found[i + 1] if i + 1 < len(found) else None
+        featured = bool(nxt and nxt[1] == "genres" and re.fullmatch(r"[\s-]*", t.low[m.end() : nxt[0].start()]))
+        generic = m.group() in GENERIC_INSTRUMENT_WORDS
+        heard.instruments.append((name, t.take(start, m.end()), n, generic, featured))
     for m in t.matches(LESS_RE):
         hit = table.get(_compact(m.group(1))) or table.get(_compact(m.group(1)) + "s")
         if hit and hit[0] == "instruments":
             heard.excluded.append((hit[1], t.take(*m.span())))
-    if genres:
+    if genres := named["genres"]:
         name = genres[0][0]
         others = sorted({g for g, _ in genres if g != name})
         note = f"also heard {', '.join(others)}; used {name} (the first named)" if others else ""
         heard.choices["genre"] = Choice(name, "stated", [w for g, w in genres if g == name], note)
-        if note:
-            heard.notes.append(f"genre: {note}")
-    if moods:
+        heard.notes += [f"genre: {note}"] if note else []
+    if moods := named["moods"]:
         names = list(dict.fromkeys(n for n, _ in moods))
-        note = ""
-        if len(names) > MAX_MOODS:
-            note = f"at most {MAX_MOODS} moods; dropped {', '.join(names[MAX_MOODS:])}"
-            heard.notes.append(f"moods: {note}")
-            names = names[:MAX_MOODS]
+        note = f"at most {MAX_MOODS} moods; dropped {', '.join(names[MAX_MOODS:])}" if len(names) > MAX_MOODS else ""
+        heard.notes += [f"moods: {note}"] if note else []
+        names = names[:MAX_MOODS]
         heard.choices["moods"] = Choice(names, "stated", [w for n, w in moods if n in names], note)
 
 
+_BPM = r"(?:bpm|beats\s*(?:per|a|/)\s*min(?:ute)?)\b"
 TEMPO_RES = (
-    re.compile(r"(?<![\w.])(?P<a>\d{1,4})\s*(?:-|–|to)\s*(?P<b>\d{1,4})\s*(?:bpm|beats\s*(?:per|a|/)\s*min(?:ute)?)\b"),
-    re.compile(r"(?<![\w.])(?P<n>\d{1,4}(?:\.\d+)?)\s*-?\s*(?:bpm|beats\s*(?:per|a|/)\s*min(?:ute)?)\b"),
+    re.compile(rf"(?<![\w.])(?P<a>\d{{1,4}})\s*(?:-|–|to)\s*(?P<b>\d{{1,4}})\s*{_BPM}"),
+    re.compile(rf"(?<![\w.])(?P<n>\d{{1,4}}(?:\.\d+)?)\s*-?\s*{_BPM}"),
     re.compile(r"\b(?:bpm|tempo)\s*(?:[:=]|of|at|is|around|about)?\s*(?:of\s+|at\s+)?(?P<n>\d{1,4})(?![\d/:])"),
     re.compile(r"(?:♩|\bq|\bquarter|\bcrotchet)\s*=\s*(?P<n>\d{1,4})\b"),
     re.compile(r"\bat\s+(?P<n>\d{2,3})(?![\d.:/%])(?!\s*(?:-|x\b|bars?|measures?|min|sec|s\b|m\b|h\b|hours?|hrs?))"),
 )
-_KEY_TAIL = r"(?:\s*-?\s*(?P<mode>major|minor|maj\b|min\b)|(?P<m>m)\b)"
 KEY_RES = (
-    re.compile(rf"(?<![\w#])(?P<l>[a-g]){_ACC}?{_KEY_TAIL}(?:\s+key)?"),
-    re.compile(rf"\b(?P<pre>in(?:\s+the\s+key\s+of)?|key\s+of|key\s*:?)\s+(?P<l>[a-g]){_ACC}?(?![\w#♯♭'-])"),
+    re.compile(
+        rf"(?<![\w#])(?P<l>[a-g]){ACCIDENTAL}?(?:\s*-?\s*(?P<mode>major|minor|maj\b|min\b)|(?P<m>m)\b)(?:\s+key)?"
+    ),
+    re.compile(rf"\b(?P<pre>in(?:\s+the\s+key\s+of)?|key\s+of|key\s*:?)\s+(?P<l>[a-g]){ACCIDENTAL}?(?![\w#♯♭'-])"),
 )
 MODE_RE = re.compile(r"\b(?P<mode>major|minor)(?:\s+(?:key|mode|tonality))?\b")
 METER_RE = re.compile(r"(?<![\d/])(?P<a>\d{1,2})\s*/\s*(?P<b>\d{1,2})(?![\d/])(?:\s*(?:time|meter|metre))?")
 _TIME_UNIT = r"(?:\s*(?:minutes?|mins?|seconds?|secs?|bars?|measures?|hours?|bpm|[/:.]|s\b|m\b))"
-METER_WORD_RE = re.compile(
-    r"(?<![\w])(?:"
-    + "|".join(re.escape(w) for w in sorted(METER_WORDS, key=len, reverse=True))
-    + rf")(?![\w/])(?!{_TIME_UNIT})"
-)
+METER_WORD_RE = re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, METER_WORDS))})(?![\w/])(?!{_TIME_UNIT})")
 TEMPO_WORD_RE = re.compile(
-    r"(?<![\w])(?:" + "|".join(re.escape(w) for w in sorted(TEMPO_WORDS, key=len, reverse=True)) + r")(?![\w-])"
+    r"(?<!\w)(?:" + "|".join(sorted(map(re.escape, TEMPO_WORDS), key=len, reverse=True)) + r")(?![\w-])"
 )
 HALF_TIME_RE = re.compile(r"\bhalf[\s-]?time\b")
 LENGTH_WORD_RE = re.compile(r"\b(?:very\s+)?(?:short|brief|long)\b(?!\s+(?:intro|outro|verse|chorus|bridge))")
-DECADE_AFTER = re.compile(r"\s*(?:-?\s*(?:style|vibes?|sound|era|retro|inspired|throwback|nostalgia)\b)")
+DECADE_AFTER = re.compile(r"\s*-?\s*(?:style|vibes?|sound|era|retro|inspired|throwback|nostalgia)\b")
 SECTION_RE = re.compile(
     r"(?:\b(?P<n>\d|one|two|three|four|five|six|a|an)\s+)?(?<!\w)(?P<w>"
-    + "|".join(
-        re.escape(w).replace(r"\ ", r"[\s-]?").replace(r"\-", r"[\s-]?")
-        for w in sorted(SECTION_WORDS, key=len, reverse=True)
-    )
-    + r")(?P<pl>e?s)?(?![\w])(?:\s*[x×]\s*(?P<k>\d))?(?:\s+(?P<t>twice|three times))?"
+    + "|".join(re.sub(r"\\[ -]", r"[\\s-]?", re.escape(w)) for w in sorted(SECTION_WORDS, key=len, reverse=True))
+    + r")(?P<pl>e?s)?(?!\w)(?:\s*[x×]\s*(?P<k>\d))?(?:\s+(?P<t>twice|three times))?"
 )
+SECTION_FOLLOWS = re.compile(rf"\s+(?:{'|'.join(map(re.escape, SECTION_WORDS))})s?$")
+SECTION_LOOKUP = {_compact(w): name for w, name in SECTION_WORDS.items()}
 TITLE_RE = re.compile(r"\b(?:titled|called|named|title)\s*[:=]?\s*[\"“'‘](?P<t>[^\"”'’]{1,200})[\"”'’]")
-SEED_RE = re.compile(r"\bseed\s*(?:[:=#]|of)?\s*(?P<n>\d{1,10})\b")
 
 
 def _read(text: str, catalog: Catalog) -> _Heard:
-    """Everything the words state, each claiming its characters; the rest is ignored."""
-    t = _Text(text)
-    heard = _Heard()
+    """Everything the words state, each claiming its characters; the rest is ignored.
+
+    Order matters where words compete: 'beats per minute' is a tempo before 'beats'
+    can be drums, '12-bar blues' is a genre before '12-bar' can be a length.
+    """
+    t, heard = _Text(text), _Heard()
     c = heard.choices
     for m in t.matches(TITLE_RE):
         t.take(*m.span())
-        c["title"] = Choice(t.orig[m.start("t") : m.end("t")].strip(), "stated", [m.group("t")])
-    for m in t.matches(SEED_RE):
-        c["seed"] = Choice(int(m["n"]), "stated", [t.take(*m.span())])
-    if catalog.models:
-        names = "|".join(re.escape(n) for n in sorted(catalog.models, key=len, reverse=True))
-        model_re = re.compile(
-            rf"\b(?:(?:model|backend|engine)\s*[:=]?\s*(?P<a>{names})|(?P<b>{names})\s+(?:model|backend))\b"
-        )
-        for m in t.matches(model_re):
-            c["model"] = Choice(m["a"] or m["b"], "stated", [t.take(*m.span())])
-    for rx in TEMPO_RES:
-        for m in t.matches(rx):
-            if "tempo" in c:
-                break
-            bpm = (int(m["a"]) + int(m["b"])) / 2 if m.groupdict().get("a") else float(m["n"])
-            c["tempo"] = _clamped_tempo(round(bpm), t.take(*m.span()), heard)
+        c["title"] = Choice(t.orig[m.start("t") : m.end("t")].strip(), "stated", [m["t"]])
+    for m in (m for rx in TEMPO_RES for m in t.matches(rx)):
+        bpm = round((int(m["a"]) + int(m["b"])) / 2 if m.groupdict().get("a") else float(m["n"]))
+        c["tempo"] = _clamped_tempo(bpm, t.take(*m.span()), heard)
+        break
     _read_catalog(t, catalog, heard)
     _read_key(t, heard)
     _read_meter(t, heard)
     _read_length(t, heard)
     for m in t.matches(TEMPO_WORD_RE):
-        word = t.take(*m.span())
-        if heard.tempo_word is None:
-            bpm = TEMPO_WORDS[m.group()]
-            heard.tempo_word = Choice(bpm, "implied", [word], f"'{word}' read as about {bpm} bpm")
+        word, bpm = t.take(*m.span()), TEMPO_WORDS[m.group()]
+        heard.tempo_word = heard.tempo_word or Choice(bpm, "implied", [word], f"'{word}' read as about {bpm} bpm")
     for m in t.matches(HALF_TIME_RE):
         heard.half_time = t.take(*m.span())
     _read_sections(t, heard)
     for m in t.matches(LENGTH_WORD_RE):
-        if "length" not in c:
-            secs = LENGTH_WORDS[re.sub(r"\s+", " ", m.group())]
-            c["length"] = Choice(("seconds", secs), "implied", [t.take(*m.span())], f"read as about {secs:.0f} s")
+        secs = LENGTH_WORDS[re.sub(r"\s+", " ", m.group())]
+        c.setdefault("length", Choice(("seconds", secs), "implied", [t.take(*m.span())], f"about {secs:g} s"))
     heard.ignored = t.leftover()
     return heard
 
 
 def _clamped_tempo(bpm: int, word: str, heard: _Heard) -> Choice:
     lo, hi = TEMPO_RANGE
-    if lo <= bpm <= hi:
-        return Choice(bpm, "stated", [word])
     used = min(hi, max(lo, bpm))
-    note = f"{bpm} bpm is outside {lo}-{hi} bpm; used {used}"
-    heard.notes.append(f"tempo: {note}")
+    note = "" if used == bpm else f"{bpm} bpm is outside {lo}-{hi} bpm; used {used}"
+    heard.notes += [f"tempo: {note}"] if note else []
     return Choice(used, "stated", [word], note)
 
 
 def _read_key(t: _Text, heard: _Heard) -> None:
-    """'in F# minor', 'B-flat major', 'Dm', 'in Bb', then a bare 'minor'/'major'."""
+    """'in F# minor', 'B-flat major', 'Dm', 'in Bb', then a bare 'minor'/'major'.
+
+    A lone 'a' or a letter+m ('am', 'em') is only a key when written in capitals or
+    after 'in'/'key of': "I am", "a major label" and "in a minute" are not keys.
+    """
     c = heard.choices
     for i, rx in enumerate(KEY_RES):
         for m in t.matches(rx):
-            if "key" in c:
-                return
-            g = m.groupdict()
-            compact = i == 0 and g.get("m") is not None
-            bare_a = m["l"] == "a" and not g.get("acc") and not t.upper_at(m.start("l"))
-            after_in = i == 1 or re.search(r"\b(?:in|key\s+of)\s+$", t.low[: m.start()])
-            if (compact or bare_a) and not (after_in or t.upper_at(m.start("l"))):
-                continue  # "I am", "a major label": not keys
-            if i == 1 and bare_a and g.get("pre") == "in":
-                continue  # "in a ..." is an article unless written "in A"
+            g, letter_at = m.groupdict(), m.start("l")
+            capital = t.orig[letter_at].isupper()
+            ambiguous = (i == 0 and g.get("m")) or (m["l"] == "a" and not g.get("acc"))
+            after_in = re.search(r"\b(?:in|key\s+of)\s+$", t.low[: m.start()])
+            if ambiguous and not capital and not (after_in or (i == 1 and g.get("pre") != "in")):
+                continue
             word = t.take(*m.span())
             c["key"] = Choice(normalise_tonic(m["l"], g.get("acc")), "stated", [word])
-            mode = g.get("mode") or ("minor" if g.get("m") else None)
-            if mode:
+            if mode := g.get("mode") or ("minor" if g.get("m") else None):
                 c["mode"] = Choice("major" if mode.startswith("maj") else "minor", "stated", [word])
-    if "mode" not in c:
-        for m in t.matches(MODE_RE):
-            c["mode"] = Choice(m["mode"], "stated", [t.take(*m.span())])
             break
+        if "key" in c:
+            break
+    for m in t.matches(MODE_RE):
+        c.setdefault("mode", Choice(m["mode"], "stated", [t.take(*m.span())]))
 
 
 def _read_meter(t: _Text, heard: _Heard) -> None:
     for m in t.matches(METER_RE):
-        meter = f"{int(m['a'])}/{int(m['b'])}"
-        word = t.take(*m.span())
-        if meter in METERS and "meter" not in heard.choices:
-            heard.choices["meter"] = Choice(meter, "stated", [word])
-        elif meter not in METERS:
+        meter, word = f"{int(m['a'])}/{int(m['b'])}", t.take(*m.span())
+        if meter in METERS:
+            heard.choices.setdefault("meter", Choice(meter, "stated", [word]))
+        else:
             heard.notes.append(f"meter: {meter} is not supported (choose from {', '.join(METERS)}); ignored it")
     for m in t.matches(METER_WORD_RE):
-        word = t.take(*m.span())
-        if "meter" not in heard.choices:
-            heard.choices["meter"] = Choice(METER_WORDS[re.sub(r"\s+", " ", m.group())], "stated", [word])
+        heard.choices.setdefault("meter", Choice(METER_WORDS[m.group()], "stated", [t.take(*m.span())]))
 
 
 def _read_length(t: _Text, heard: _Heard) -> None:
-    for rx in LENGTH_RES:
-        for m in t.matches(rx):
-            found = _length_match(m)
-            if found is None or _is_decade(t, m):
-                continue
-            if m.groupdict().get("after"):
-                end = m.start("after")
-            else:
-                end = m.end()
-            word = t.take(m.start(), end)
-            if "length" in heard.choices:
-                heard.notes.append(f"length: also heard '{word}'; used the first length")
-            else:
-                heard.choices["length"] = Choice(found, "stated", [word])
+    """The first length; "an 8-bar intro" describes a section and 'the 80s' an era, not the piece."""
+    for m in (m for rx in LENGTH_RES for m in t.matches(rx)):
+        found = planning.length_of(m)
+        after = m.groupdict().get("after")
+        if found is None or _is_decade(t, m) or (after and SECTION_FOLLOWS.match(after)):
+            continue
+        word = t.take(m.start(), m.start("after") if m.groupdict().get("after") else m.end())
+        if "length" in heard.choices:
+            heard.notes.append(f"length: also heard '{word}'; used the first length")
+        else:
+            heard.choices["length"] = Choice(found, "stated", [word])
 
 
 def _is_decade(t: _Text, m: re.Match[str]) -> bool:
-    """'the 80s', "'90s", '1980s', '80s-style' name an era, not a duration."""
+    """'the 80s', "'90s", '1980s', '80s-style', '80s synth pop' name an era, not a duration."""
     g = m.groupdict()
     if g.get("u") != "s" or not g["n"].isdigit() or int(g["n"]) % 10:
         return False
-    n = int(g["n"])
-    before = t.low[: m.start()]
-    return n >= 1900 or bool(re.search(r"(?:\bthe\s+|['’])$", before)) or bool(DECADE_AFTER.match(t.low[m.end() :]))
+    n, after = int(g["n"]), t.low[m.end() :]
+    return (
+        n >= 1900
+        or bool(re.search(r"(?:\bthe\s+|['’])$", t.low[: m.start()]))
+        or bool(DECADE_AFTER.match(after))
+        or (n >= 50 and not t.free(m.end(), m.end() + len(after) - len(after.lstrip()) + 1))
+    )
 
 
 def _read_sections(t: _Text, heard: _Heard) -> None:
     """A structure is stated when at least two sections are named ('verse-chorus-verse')."""
     found = []
     for m in t.matches(SECTION_RE):
-        name = SECTION_LOOKUP[re.sub(r"[\s-]+", "", m["w"])]
-        if m["k"]:
-            n = int(m["k"])
-        elif m["t"]:
-            n = 2 if m["t"] == "twice" else 3
+        if m["k"] or m["t"]:
+            n = int(m["k"]) if m["k"] else 2 if m["t"] == "twice" else 3
         elif m["n"] and m["n"] not in ("a", "an"):
-            n = int(_number(m["n"]))
+            n = int(number(m["n"]))
         else:
             n = 2 if m["pl"] else 1
-        found.append((name, min(n, 8), m))
-    if sum(n for _, n, _ in found) < 2:
-        return
-    names = [name for name, n, _ in found for _ in range(n)][: planning.MAX_SECTIONS]
-    heard.choices["sections"] = Choice(names, "stated", [t.take(*m.span()) for _, _, m in found])
+        found.append((SECTION_LOOKUP[_compact(m["w"])], min(n, 8), m))
+    if sum(n for _, n, _ in found) >= 2:
+        names = [name for name, n, _ in found for _ in range(n)][: planning.MAX_SECTIONS]
+        heard.choices["sections"] = Choice(names, "stated", [t.take(*m.span()) for _, _, m in found])
 
 
 # ---------------------------------------------------------------------------- deciding
@@ -543,30 +406,25 @@ def parse(text: str, catalog: Catalog, overrides: Overrides | None = None) -> In
     """Turn a description (and explicit arguments) into a validated TrackSpec with provenance.
 
     Precedence per field: argument > stated in the words > implied by other words >
-    default.  Never raises on odd words (they are listed in ``ignored``); raises
-    InvalidInput / UnknownName only for bad arguments, an empty request or a text over
+    default.  Odd words never raise (they are listed in ``ignored``); InvalidInput or
+    UnknownName is raised only for bad arguments, an empty request or a text over
     2,000 characters.
     """
     ov = overrides or Overrides()
     text = text or ""
     if len(text) > MAX_TEXT:
-        raise InvalidInput(
-            f"description is {len(text)} characters; at most {MAX_TEXT} are allowed",
-            field="description",
-            allowed=f"1-{MAX_TEXT} characters",
-        )
+        raise _invalid("description", f"description is {len(text)} characters; at most {MAX_TEXT} are allowed")
     if not text.strip() and ov.is_empty():
-        raise InvalidInput(
-            "description is empty: describe the track in words (e.g. 'a relaxed jazz tune in F, 90 bpm, "
-            "piano and upright bass, 1 minute') or pass explicit arguments",
-            field="description",
-            allowed=f"1-{MAX_TEXT} characters",
+        raise _invalid(
+            "description",
+            "description is empty: describe the track in words (e.g. 'a relaxed jazz tune in F, 90 bpm, piano and "
+            "upright bass, 1 minute') or pass explicit arguments",
         )
     return _Decision(_read(text, catalog), ov, catalog, text).run()
 
 
 class _Decision:
-    """Resolves each field in dependency order (band -> genre -> mood -> mode -> key ...)."""
+    """Resolves each field in dependency order: band -> genre -> mood -> mode -> key -> ... -> spec."""
 
     def __init__(self, heard: _Heard, ov: Overrides, catalog: Catalog, text: str) -> None:
         self.heard, self.ov, self.cat, self.text = heard, ov, catalog, text
@@ -582,125 +440,102 @@ class _Decision:
         self.prov[name] = choice
         return choice.value
 
+    def pick(self, name: str, argument: Any, default: Choice) -> Choice:
+        """Argument, else what the words said, else ``default``."""
+        if argument is not None:
+            return Choice(argument, "argument", [str(argument)])
+        return self.said.get(name) or default
+
+    def derived(self, value: Any, basis: str, note: str) -> Choice:
+        """A value that follows from another field: implied when that field was asked for, else a default."""
+        base = self.prov[basis]
+        return Choice(value, "default" if base.source == "default" else "implied", list(base.words), note)
+
     def run(self) -> Intent:
-        band, band_choice = self.band()
-        genre = self.cat.genre(self.set("genre", self.genre(band_choice)))
-        mode_said, tonic_arg = self.stated_mode()
-        moods = self.set("moods", self.moods(mode_said))
+        named = self.named_band()
+        genre = self.cat.genre(self.set("genre", self.genre(named)))
+        mode_asked, tonic_arg = self.mode_asked()
+        moods = self.set("moods", self.moods(mode_asked))
         mood = self.cat.mood(moods[0])
-        mode = self.set("mode", mode_said or self.derived(mood.mode, "moods", f"{mood.name} music is {mood.mode}"))
-        if mode_said and mode != mood.mode and self.prov["moods"].source in ("stated", "argument"):
+        mode = self.set("mode", mode_asked or self.derived(mood.mode, "moods", f"{mood.name} music is {mood.mode}"))
+        if mode_asked and mode != mood.mode and self.prov["moods"].source in ("stated", "argument"):
             self.notes.append(f"mode: {mood.name} is usually {mood.mode}; kept the requested {mode}")
+        key_default = self.derived(planning.default_key(mood, mode), "moods", f"a {mood.name} key in {mode}")
+        key = self.set("key", self.pick("key", tonic_arg, key_default))
         if tonic_arg:
-            key = self.set("key", Choice(tonic_arg, "argument", [str(self.ov.key)]))
-        elif "key" in self.said:
-            key = self.set("key", self.said["key"])
-        else:
-            key = self.set("key", self.derived(planning.default_key(mood, mode), "moods", f"{mood.name} in {mode}"))
-        meter = self.set("meter", self.meter(genre.name, genre.meters[0]))
+            self.prov["key"].words = [str(self.ov.key)]
+        meter = self.set("meter", self.meter(genre))
         tempo = self.set("tempo", self.tempo(genre, mood))
-        bars = self.set("length", self.length(tempo, meter))
         names = self.section_names()
-        if names and bars > len(names) * planning.MAX_SECTION_BARS:
-            bars = len(names) * planning.MAX_SECTION_BARS
-            self.prov["length"].value = bars
-            self.notes.append(f"length: {len(names)} sections hold at most {bars} bars; used {bars}")
-        parts = planning.assign_parts(self.finish_band(band, band_choice, genre.instruments), self.cat)
-        title = self.ov.title or (self.said["title"].value if "title" in self.said else "")
-        self.set(
-            "title",
-            self.simple(
-                "title",
-                title,
-                f"{mood.display_name} {genre.display_name} in {key}" + (" minor" if mode == "minor" else ""),
-            ),
-        )
-        seed = self.set("seed", self.simple("seed", self.ov.seed, 0))
-        if self.ov.model is not None:
-            self.cat.model(self.ov.model)
-        model = self.set("model", self.simple("model", self.ov.model, "theory"))
+        bars = self.set("length", self.length(tempo, meter, len(names) if names else 0))
+        band = self.band(named, genre)
+        default_title = Choice(planning.default_title(genre, mood, key, mode), "default")
+        title = self.set("title", self.pick("title", self.ov.title, default_title))
+        seed = self.set("seed", self.pick("seed", self.ov.seed, Choice(0, "default")))
         if not 0 <= seed <= 2**32 - 1:
             raise _range_error("seed", seed, 0, 2**32 - 1, "")
+        if self.ov.model is not None:
+            self.cat.model(self.ov.model)
+        model = self.set("model", self.pick("model", self.ov.model, Choice("theory", "default")))
         try:
             sections = planning.plan_sections(genre, bars, names)
-            if names and len(sections) < len(names):
-                self.notes.append(f"sections: {bars} bars fit only the first {len(sections)} sections")
-            self.set("sections", self.sections_choice(names, sections, genre.name, bars))
+            self.set("sections", self.sections_choice(names, [s.name for s in sections], genre, bars))
             spec = TrackSpec(
-                title=title or self.prov["title"].value,
+                **{k: self.prov[k].value for k in ("title", "moods", "tempo", "key", "mode", "meter", "seed", "model")},
                 description=self.text,
                 genre=genre.name,
-                moods=moods,
-                tempo=tempo,
-                key=key,
-                mode=mode,
-                meter=meter,
                 sections=sections,
-                parts=parts,
+                parts=planning.assign_parts(band, self.cat),
                 swing=genre.swing,
-                seed=seed,
-                model=model,
             )
         except ValidationError as exc:
             err = exc.errors()[0]
             loc = ".".join(str(x) for x in err["loc"]) or "spec"
-            raise InvalidInput(f"{loc}: {err['msg']}", field=loc) from None
+            raise _invalid(loc, f"{loc}: {err['msg']} (title {title!r})" if loc == "title" else f"{loc}: {err['msg']}")
         return Intent(spec=spec, provenance=self.prov, ignored=self.heard.ignored, notes=self.notes)
 
-    # -- helpers -------------------------------------------------------------------------------
-
-    def simple(self, name: str, argument: Any, default: Any) -> Choice:
-        """Argument, else what the words said, else the default."""
-        if argument not in (None, ""):
-            return Choice(argument, "argument", [str(argument)])
-        return self.said.get(name) or Choice(default, "default")
-
-    def derived(self, value: Any, basis: str, note: str) -> Choice:
-        """A value that follows from another field: implied when that field was asked for."""
-        base = self.prov[basis]
-        source: Source = "implied" if base.source != "default" else "default"
-        return Choice(value, source, list(base.words), note)
-
-    def band(self) -> tuple[list[str], Choice | None]:
-        """The instruments named by argument or in the words (before exclusions)."""
+    def named_band(self) -> Choice | None:
+        """Instruments named by argument or in the words (exclusions and genre come later)."""
         if self.ov.instruments is not None:
             if not 1 <= len(self.ov.instruments) <= MAX_PARTS:
-                raise InvalidInput(
+                raise _invalid(
+                    "instruments",
                     f"instruments: give 1 to {MAX_PARTS} instruments (got {len(self.ov.instruments)})",
-                    field="instruments",
-                    allowed=sorted(self.cat.instruments),
+                    sorted(self.cat.instruments),
                 )
             band = [_resolve(self.cat, "instruments", w, "instruments") for w in self.ov.instruments]
-            return band, Choice(band, "argument", list(self.ov.instruments))
+            return Choice(band, "argument", list(self.ov.instruments))
         counts: dict[str, int] = {}
-        for name, _, n in self.heard.instruments:
-            counts[name] = max(counts.get(name, 0), n)
+        for name, _, n, _, featured in self.heard.instruments:
+            if not featured:
+                counts[name] = max(counts.get(name, 0), n)
         band = [name for name, n in counts.items() for _ in range(n)]
-        if not band:
-            return [], None
-        return band, Choice(band, "stated", [w for _, w, _ in self.heard.instruments])
+        return Choice(band, "stated", [w for _, w, *_ in self.heard.instruments]) if band else None
 
-    def finish_band(self, band: list[str], choice: Choice | None, default: tuple[str, ...]) -> list[str]:
-        """Apply exclusions (unless the band was an argument) and cap the band size."""
-        if choice is None:
-            genre = self.prov["genre"]
-            choice = Choice(
-                list(default),
-                "implied" if genre.source != "default" else "default",
-                list(genre.words),
-                f"the {genre.value} band",
-            )
-            band = list(default)
-        if choice.source != "argument":
-            for name, words in self.heard.excluded:
-                if name in band:
-                    band = [b for b in band if b != name]
-                    choice.words.append(words)
-                else:
-                    self.notes.append(f"instruments: '{words}' - there was no {name} to remove")
+    def band(self, named: Choice | None, genre: Genre) -> list[str]:
+        """The final band: named instruments (or the genre's band), featured ones added, exclusions removed."""
+        if named is not None and named.source == "argument":
+            self.set("instruments", named)
+            return list(named.value)
+        choice = named or self.derived(list(genre.instruments), "genre", f"the {genre.name} band")
+        band = list(choice.value)
+        for name, words, _, generic, featured in self.heard.instruments:
+            variant = planning.genre_variant(name, genre, self.cat) if generic else name
+            if variant != name:
+                band = [variant if b == name else b for b in band]
+                self.notes.append(f"instruments: '{words}' in {genre.name} means {variant}")
+            if featured and variant not in band:
+                band.append(variant)
+                choice.words.append(words)
+        for name, words in self.heard.excluded:
+            gone = planning.exclude(band, name, self.cat)
+            band = [b for b in band if b not in gone]
+            choice.words.append(words)
+            if not gone:
+                self.notes.append(f"instruments: '{words}' - there was no {name} to remove")
         if not band:
-            band = [b for b in default if b not in {n for n, _ in self.heard.excluded}] or list(default)
-            self.notes.append("instruments: every instrument was excluded; used " + ", ".join(band))
+            band = list(genre.instruments[:1])
+            self.notes.append(f"instruments: every instrument was excluded; kept {band[0]}")
         if len(band) > MAX_PARTS:
             self.notes.append(f"instruments: at most {MAX_PARTS} parts; dropped {', '.join(band[MAX_PARTS:])}")
             band = band[:MAX_PARTS]
@@ -708,38 +543,32 @@ class _Decision:
         self.set("instruments", choice)
         return band
 
-    def genre(self, band: Choice | None) -> Choice:
-        if self.ov.genre:
+    def genre(self, named: Choice | None) -> Choice:
+        if self.ov.genre is not None:
             return Choice(_resolve(self.cat, "genres", self.ov.genre, "genre"), "argument", [self.ov.genre])
         if "genre" in self.said:
             return self.said["genre"]
-        implied = planning.implied_genre(band.value, self.cat) if band else None
-        if band and implied:
-            return Choice(implied, "implied", list(band.words), f"only {implied}'s band has all of these instruments")
-        fallback = DEFAULT_GENRE if DEFAULT_GENRE in self.cat.genres else next(iter(self.cat.genres))
-        return Choice(fallback, "default")
+        if named and (implied := planning.implied_genre(named.value, self.cat)):
+            return Choice(implied, "implied", list(named.words), f"only {implied}'s band has all these instruments")
+        return Choice(DEFAULT_GENRE if DEFAULT_GENRE in self.cat.genres else next(iter(self.cat.genres)), "default")
 
-    def stated_mode(self) -> tuple[Choice | None, str]:
-        """The mode asked for (argument mode > argument key's mode > words) and an argument tonic."""
-        tonic, key_mode = "", None
+    def mode_asked(self) -> tuple[Choice | None, str | None]:
+        """The mode asked for (mode argument > key argument's mode > words) and the key argument's tonic."""
+        tonic, key_mode = None, None
         if self.ov.key is not None:
             try:
                 tonic, key_mode = parse_key(self.ov.key)
             except ValueError:
-                raise InvalidInput(
-                    f"key {self.ov.key!r} is not a key; use a tonic ({', '.join(TONICS)}) optionally followed "
-                    "by major or minor, e.g. 'F#', 'Bb minor', 'Dm'",
-                    field="key",
-                    allowed=list(TONICS),
+                raise _invalid(
+                    "key",
+                    f"key {self.ov.key!r} is not a key; use a tonic ({', '.join(TONICS)}) optionally followed by "
+                    "major or minor, e.g. 'F#', 'Bb minor', 'Dm'",
+                    list(TONICS),
                 ) from None
         if self.ov.mode is not None:
-            mode = {"major": "major", "maj": "major", "minor": "minor", "min": "minor"}.get(
-                self.ov.mode.strip().lower()
-            )
-            if mode is None:
-                raise InvalidInput(
-                    f"mode {self.ov.mode!r} must be major or minor", field="mode", allowed=["major", "minor"]
-                )
+            mode = {"maj": "major", "min": "minor"}.get(self.ov.mode.strip().lower(), self.ov.mode.strip().lower())
+            if mode not in ("major", "minor"):
+                raise _invalid("mode", f"mode {self.ov.mode!r} must be major or minor", ["major", "minor"])
             if key_mode and key_mode != mode:
                 self.notes.append(f"mode: the mode argument ({mode}) beat the key argument's {key_mode}")
             return Choice(mode, "argument", [self.ov.mode]), tonic
@@ -748,13 +577,11 @@ class _Decision:
         return self.said.get("mode"), tonic
 
     def moods(self, mode: Choice | None) -> Choice:
-        if self.ov.mood:
+        if self.ov.mood is not None:
             words = [self.ov.mood] if isinstance(self.ov.mood, str) else list(self.ov.mood)
             names = list(dict.fromkeys(_resolve(self.cat, "moods", w, "mood") for w in words))
-            if len(names) > MAX_MOODS:
-                raise InvalidInput(
-                    f"mood: at most {MAX_MOODS} moods (got {len(names)})", field="mood", allowed=sorted(self.cat.moods)
-                )
+            if not 1 <= len(names) <= MAX_MOODS:
+                raise _invalid("mood", f"mood: give 1 to {MAX_MOODS} moods (got {len(names)})", sorted(self.cat.moods))
             return Choice(names, "argument", words)
         if "moods" in self.said:
             return self.said["moods"]
@@ -769,122 +596,101 @@ class _Decision:
 
     def tempo_asked(self) -> Choice | None:
         if self.ov.tempo is not None:
-            lo, hi = TEMPO_RANGE
-            if not lo <= self.ov.tempo <= hi:
-                raise _range_error("tempo", self.ov.tempo, lo, hi, "bpm")
+            if not TEMPO_RANGE[0] <= self.ov.tempo <= TEMPO_RANGE[1]:
+                raise _range_error("tempo", self.ov.tempo, *TEMPO_RANGE, "bpm")
             return Choice(self.ov.tempo, "argument", [str(self.ov.tempo)])
         return self.said.get("tempo") or self.heard.tempo_word
 
-    def meter(self, genre: str, default: str) -> Choice:
+    def meter(self, genre: Genre) -> Choice:
         if self.ov.meter is not None:
-            meter = self.ov.meter.strip().replace(" ", "")
+            meter = re.sub(r"\s+", "", self.ov.meter)
             if meter not in METERS:
-                raise InvalidInput(
-                    f"meter {self.ov.meter!r} is not supported; use one of {', '.join(METERS)}",
-                    field="meter",
-                    allowed=list(METERS),
+                raise _invalid(
+                    "meter", f"meter {self.ov.meter!r} is not supported; use one of {', '.join(METERS)}", list(METERS)
                 )
             return Choice(meter, "argument", [self.ov.meter])
-        if "meter" in self.said:
-            return self.said["meter"]
-        return self.derived(default, "genre", f"{genre}'s usual meter")
+        return self.said.get("meter") or self.derived(genre.meters[0], "genre", f"{genre.name}'s usual meter")
 
-    def tempo(self, genre: Any, mood: Any) -> Choice:
+    def tempo(self, genre: Genre, mood: Mood) -> Choice:
+        """Asked tempo, else genre x mood; 'half-time' halves anything but a number that was given."""
         asked = self.tempo_asked()
-        if asked is not None and (asked.source != "implied" or not self.heard.half_time):
+        if asked is not None and asked.source != "implied":
             if self.heard.half_time:
-                self.notes.append(f"tempo: '{self.heard.half_time}' noted, but the tempo {asked.value} was given")
+                self.notes.append(f"tempo: '{self.heard.half_time}' noted, but {asked.value} bpm was given")
             return asked
         if asked is None:
             bpm, clash = planning.default_tempo(genre, mood)
-            basis = self.prov["moods"] if self.prov["moods"].source != "default" else self.prov["genre"]
-            source: Source = "implied" if basis.source != "default" else "default"
-            note = clash or f"middle of what {genre.name} and {mood.name} both allow"
-            if clash:
-                self.notes.append(f"tempo: {clash}")
-            asked = Choice(bpm, source, list(basis.words), note)
+            self.notes += [f"tempo: {clash}"] if clash else []
+            basis = "moods" if self.prov["moods"].source != "default" else "genre"
+            asked = self.derived(bpm, basis, clash or f"middle of what {genre.name} and {mood.name} both allow")
         if self.heard.half_time:
             half = max(TEMPO_RANGE[0], round(asked.value / 2))
-            asked = Choice(
-                half, "implied", [*asked.words, self.heard.half_time], f"half-time: {asked.value} halved to {half}"
-            )
+            note = f"half-time: {asked.value} halved to {half}"
+            asked = Choice(half, "implied", [*asked.words, self.heard.half_time], note)
         return asked
 
-    def length(self, tempo: int, meter: str) -> Choice:
-        """Bars for the requested length; arguments out of range raise, words are clamped."""
-        max_bars = planning.max_bars_for(tempo, meter, MAX_SECONDS)
+    def length(self, tempo: int, meter: str, sections: int) -> Choice:
+        """Bars for the requested length: arguments out of range raise, words are clamped with a note."""
         if self.ov.length is not None:
             source: Source = "argument"
             words = [str(self.ov.length)]
             try:
-                kind, value = (
-                    parse_length(self.ov.length)
-                    if isinstance(self.ov.length, str)
-                    else ("seconds", float(self.ov.length))
-                )
+                raw = self.ov.length
+                kind, value = parse_length(raw) if isinstance(raw, str) else ("seconds", float(raw))
             except ValueError:
                 raise _length_error(self.ov.length) from None
+            most = planning.max_bars_for(tempo, meter, MAX_SECONDS)
+            if not (1 <= value <= MAX_SECONDS if kind == "seconds" else 1 <= value <= most):
+                raise _length_error(self.ov.length, f" (at {tempo} bpm in {meter}: at most {most} bars)")
         elif "length" in self.said:
-            chosen = self.said["length"]
-            (kind, value), source, words = chosen.value, chosen.source, list(chosen.words)
+            said = self.said["length"]
+            (kind, value), source, words = said.value, said.source, list(said.words)
         else:
             kind, value, source, words = "seconds", DEFAULT_SECONDS, "default", []
-        if kind == "seconds":
-            if source == "argument" and not 1 <= value <= MAX_SECONDS:
-                raise _length_error(self.ov.length)
-            secs = min(max(value, 1.0), float(MAX_SECONDS))
-            if secs != value:
-                self.notes.append(f"length: {value:.0f} s is outside 1-{MAX_SECONDS} s; used {secs:.0f} s")
-            bars = min(planning.bars_for_seconds(secs, tempo, meter), max_bars)
-            note = f"{secs:g} s at {tempo} bpm in {meter}"
-        else:
-            n = int(value)
-            if source == "argument" and not 1 <= n <= max_bars:
-                raise InvalidInput(
-                    f"length {n} bars is out of range: at {tempo} bpm in {meter} at most {max_bars} bars "
-                    f"fit in {MAX_SECONDS} s (and never more than {MAX_BARS})",
-                    field="length",
-                    allowed={"min_bars": 1, "max_bars": max_bars, "max_seconds": MAX_SECONDS},
-                )
-            bars = min(max(n, 1), max_bars)
-            if bars != n:
-                self.notes.append(f"length: {n} bars is outside 1-{max_bars} bars at {tempo} bpm; used {bars}")
-            note = f"{n} bars"
-        secs_out = planning.seconds_for_bars(bars, tempo, meter)
-        return Choice(bars, source, words, f"{note} -> {bars} bars ({secs_out:.1f} s)")
+        bars, clamped = planning.fit_length(kind, value, tempo, meter)
+        if sections and bars > sections * planning.MAX_SECTION_BARS:
+            bars, clamped = sections * planning.MAX_SECTION_BARS, f"{sections} sections hold at most {bars} bars"
+        self.notes += [f"length: {clamped}"] if clamped else []
+        asked = f"{value:g} s at {tempo} bpm in {meter}" if kind == "seconds" else f"{value:g} bars"
+        secs = planning.seconds_for_bars(bars, tempo, meter)
+        return Choice(bars, source, words, clamped or f"{asked} -> {bars} bars ({secs:.1f} s)")
 
     def section_names(self) -> list[str] | None:
-        if self.ov.sections is not None:
-            names = [re.sub(r"[\s-]+", "_", s.strip().lower()) for s in self.ov.sections]
-            bad = [s for s, n in zip(self.ov.sections, names, strict=True) if not SECTION_NAME.match(n)]
-            if bad or not 1 <= len(names) <= planning.MAX_SECTIONS:
-                raise InvalidInput(
-                    f"sections: give 1 to {planning.MAX_SECTIONS} names of lower-case letters, digits and _"
-                    + (f" (bad: {', '.join(map(repr, bad))})" if bad else f" (got {len(names)})"),
-                    field="sections",
-                    allowed="e.g. ['intro', 'verse', 'chorus', 'verse', 'chorus', 'outro']",
-                )
-            return names
-        return list(self.said["sections"].value) if "sections" in self.said else None
+        if self.ov.sections is None:
+            return list(self.said["sections"].value) if "sections" in self.said else None
+        names = [re.sub(r"[\s-]+", "_", s.strip().lower()) for s in self.ov.sections]
+        bad = [s for s, n in zip(self.ov.sections, names, strict=True) if not SECTION_NAME.match(n)]
+        if bad or not 1 <= len(names) <= planning.MAX_SECTIONS:
+            detail = f"bad: {', '.join(map(repr, bad))}" if bad else f"got {len(names)}"
+            raise _invalid(
+                "sections",
+                f"sections: give 1 to {planning.MAX_SECTIONS} names of lower-case letters, digits and _ ({detail})",
+                "e.g. ['intro', 'verse', 'chorus', 'verse', 'chorus', 'outro']",
+            )
+        return names
 
-    def sections_choice(self, names: list[str] | None, sections: list[Any], genre: str, bars: int) -> Choice:
-        value = [s.name for s in sections]
+    def sections_choice(self, names: list[str] | None, value: list[str], genre: Genre, bars: int) -> Choice:
+        if names and len(value) < len(names):
+            self.notes.append(f"sections: {bars} bars fit only the first {len(value)} sections")
         if self.ov.sections is not None:
             return Choice(value, "argument", list(self.ov.sections), f"split over {bars} bars")
         if names is not None:
-            said = self.said["sections"]
-            return Choice(value, "stated", list(said.words), f"split over {bars} bars")
-        return self.derived(value, "genre", f"the {genre} form fitted to {bars} bars")
+            return Choice(value, "stated", list(self.said["sections"].words), f"split over {bars} bars")
+        return self.derived(value, "genre", f"the {genre.name} form fitted to {bars} bars")
 
 
 def _resolve(catalog: Catalog, kind: str, word: str, field: str) -> str:
-    """Name or synonym (any case, spacing or plural) -> catalogue name, else UnknownName."""
+    """Name or synonym (any case, spacing or plural) -> catalogue name, else UnknownName with suggestions."""
     table = {_compact(k): v for k, v in catalog.synonyms(kind).items()}
     key = _compact(word)
     for candidate in (key, key.removesuffix("s"), key.removesuffix("es")):
         if candidate in table:
             return table[candidate]
     raise unknown(kind[:-1], word, getattr(catalog, kind), field=field)
+
+
+def _invalid(name: str, message: str, allowed: Any = None) -> InvalidInput:
+    return InvalidInput(message, field=name, allowed=allowed if allowed is not None else f"1-{MAX_TEXT} characters")
 
 
 def _range_error(name: str, value: Any, lo: int, hi: int, unit: str) -> InvalidInput:
@@ -895,10 +701,10 @@ def _range_error(name: str, value: Any, lo: int, hi: int, unit: str) -> InvalidI
     )
 
 
-def _length_error(value: Any) -> InvalidInput:
+def _length_error(value: Any, detail: str = "") -> InvalidInput:
     return InvalidInput(
-        f"length {value!r} is out of range or unreadable: give 1-{MAX_SECONDS} seconds (at most 20 minutes) "
-        f"as a number, 'm:ss', '90s', '2 minutes', or a bar count up to {MAX_BARS} ('32 bars')",
+        f"length {value!r} is out of range or unreadable{detail}: give 1-{MAX_SECONDS} seconds (at most 20 "
+        f"minutes) as a number, 'm:ss', '90s', '2 minutes', or a bar count up to {MAX_BARS} ('32 bars')",
         field="length",
         allowed={"min_seconds": 1, "max_seconds": MAX_SECONDS, "max_bars": MAX_BARS},
     )

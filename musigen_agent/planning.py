@@ -8,12 +8,13 @@ refine operations can re-plan one field without re-reading the words.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Callable
 
 from .catalog import Catalog, Genre, Instrument, Mood, Role
-from .spec import MAX_BARS, MAX_SECONDS, PartSpec, SectionSpec
-from .theory import relative_key
+from .spec import MAX_BARS, MAX_SECONDS, TONICS, PartSpec, SectionSpec
+from .theory import note_name, pitch_class, relative_key
 
 #: Sections that frame a piece; kept short (2-4 bars) and dropped last-but-one.
 EDGES = frozenset({"intro", "outro", "coda"})
@@ -82,6 +83,91 @@ def fit_length(kind: str, value: float, tempo: int, meter: str) -> tuple[int, st
 def _beats_per_bar(meter: str) -> float:
     num, den = (int(x) for x in meter.split("/"))
     return num * 4 / den
+
+
+# ---------------------------------------------------------------------------- reading keys and lengths
+# Shared by intent parsing (words and arguments) and refine edits ("make it 2 minutes").
+
+
+def word_table(spec: str) -> dict[str, str]:
+    """'a|b=1; c=2' -> {'a': '1', 'b': '1', 'c': '2'}: word lists stay one readable line each."""
+    out = {}
+    for group in spec.split(";"):
+        words, value = group.rsplit("=", 1)
+        out.update((w.strip(), value.strip()) for w in words.split("|"))
+    return out
+
+
+NUMBER_WORDS = {
+    w: float(v)
+    for w, v in word_table(
+        "a|an|one=1; two|a couple of|a couple|couple of=2; three|a few|few=3; four=4; five=5; six=6; seven=7; "
+        "eight=8; nine=9; ten=10; eleven=11; twelve=12; fifteen=15; sixteen=16; twenty=20; thirty=30; forty=40; "
+        "fifty=50; sixty=60; ninety=90; half a|half an=0.5"
+    ).items()
+}
+NUM = r"(?P<n>\d+(?:\.\d+)?|" + "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True)) + ")"
+_UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0}
+ACCIDENTAL = r"(?P<acc>#|♯|♭|b(?=m\b|[^a-z]|$)|\s?-?\s?(?:sharp|flat)\b)"
+KEY_RE = re.compile(rf"^\s*(?P<l>[a-g]){ACCIDENTAL}?\s*-?\s*(?P<mode>major|minor|maj|min|m)?\s*$", re.I)
+#: m:ss; "2 min 30 s"; "90 seconds" / "2.5 minutes" / "a minute and a half"; "32 bars".
+LENGTH_RES = (
+    re.compile(r"(?<![\d:])(?P<mm>\d{1,3}):(?P<ss>[0-5]\d)(?![\d:])"),
+    re.compile(rf"(?<![\w.]){NUM}\s*(?:minutes?|mins?|m)\s*(?:and\s+)?(?P<s2>\d{{1,2}})\s*(?:seconds?|secs?|s)\b"),
+    re.compile(
+        rf"(?<![\w.]){NUM}(?P<half>\s+and\s+a\s+half|\s*½)?\s*-?\s*(?P<u>hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)"
+        r"(?P<half2>\s+and\s+a\s+half)?(?![\w'’])"
+    ),
+    re.compile(rf"(?<![\w.]){NUM}\s*-?\s*(?P<bars>bars?|measures?)\b(?P<after>\s+[a-z-]+)?"),
+)
+
+
+def normalise_tonic(letter: str, acc: str | None) -> str:
+    """'b' + '-flat' -> 'Bb'; spellings outside spec.TONICS (E#, Fb) become their enharmonic."""
+    acc = (acc or "").strip(" -").lower()
+    sign = "#" if acc in ("#", "♯", "sharp") else "b" if acc in ("b", "♭", "flat") else ""
+    tonic = letter.upper() + sign
+    return tonic if tonic in TONICS else note_name(pitch_class(tonic), flats=sign == "b")
+
+
+def parse_key(text: str) -> tuple[str, str | None]:
+    """'F#' -> ('F#', None); 'Bb minor' -> ('Bb', 'minor'); 'Dm' -> ('D', 'minor').  ValueError if not a key."""
+    m = KEY_RE.match(text)
+    if not m:
+        raise ValueError(text)
+    mode = m["mode"] and ("major" if m["mode"].lower().startswith("maj") else "minor")
+    return normalise_tonic(m["l"], m["acc"]), mode
+
+
+def number(word: str) -> float:
+    """'12' -> 12.0, 'two' -> 2.0, 'half a' -> 0.5."""
+    word = word.strip().lower()
+    return float(word) if word[0].isdigit() else NUMBER_WORDS[word]
+
+
+def length_of(m: re.Match[str]) -> tuple[str, float] | None:
+    """('seconds', x) or ('bars', n) for one LENGTH_RES match; None for 'a m' (words need a full unit)."""
+    g = m.groupdict()
+    if g.get("mm") is not None:
+        return "seconds", int(g["mm"]) * 60.0 + int(g["ss"])
+    if g.get("bars"):
+        return "bars", number(g["n"])
+    n = number(g["n"])
+    if g.get("s2") is not None:
+        return "seconds", n * 60.0 + int(g["s2"])
+    if g["n"][0].isalpha() and len(g["u"]) == 1:
+        return None
+    return "seconds", (n + (0.5 if g.get("half") or g.get("half2") else 0)) * _UNIT_SECONDS[g["u"][0]]
+
+
+def parse_length(text: str) -> tuple[str, float]:
+    """'2:30' / '90s' / '2 minutes' / '32 bars' / '75' -> ('seconds', 150.0) ...; ValueError if unreadable."""
+    text = text.strip().lower()
+    for rx in LENGTH_RES:
+        m = rx.fullmatch(text)
+        if m and (found := length_of(m)):
+            return found
+    return "seconds", float(text)
 
 
 # ---------------------------------------------------------------------------- tempo and key

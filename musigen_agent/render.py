@@ -1,16 +1,21 @@
 """Audio rendering: Arrangement -> per-part stems -> mix -> mastered stereo.
 
-The synthesizer is symusic 0.5.9's SoundFont renderer (prestosynth): about 700x real
-time on one core, no system dependency.  It has three quirks this module works around
-(all measured, see ``tests/test_render.py``):
+The synthesizer is symusic 0.5.9's SoundFont renderer (prestosynth): several hundred
+times real time on one core, no system dependency.  Its quirks, all measured (canary
+tests in ``tests/test_render.py`` fail when one goes away):
 
 * **It ignores note velocity** (and all MIDI controllers: SoundFont modulators are not
   implemented).  Synthesis is linear, so each part is rendered once per velocity
   *layer* (velocities grouped in :data:`VELOCITY_STEP_DB` steps of the usual
-  ``40*log10(v/127)`` dB curve) and the layers are summed with their gains.
-* **It stops at the last note-off**, cutting the release.  A sentinel note (drum key 0)
-  that starts after the end of the wanted window makes it render far enough; anything
-  the sentinel itself might sound lies past the window and is cut off.
+  ``40*log10(v/127)`` dB curve, at most :data:`MAX_VELOCITY_LAYERS`) and the layers
+  are summed with their gains.
+* **It renders no release phase**: a note stops within ~4 ms of its note-off and the
+  output ends at the last note-off.  The reverb bus (each track's ``reverb`` send)
+  gives the tail its decay.
+* **It turns some drum keys into ~10 ms clicks** (in TimGM6mb: acoustic snare 38,
+  cowbell, bongos, claves...).  Each loaded soundfont is probed once and clicking keys
+  are rendered with a working key of the same family (:data:`DRUM_SUBSTITUTES`).
+  The MIDI export keeps the written keys.
 * **It downloads a soundfont when given no path**, so a path is always passed, and the
   file is checked before symusic sees it.
 
@@ -103,6 +108,9 @@ LIMITER_MARGIN_DB = 0.1
 MAX_MAKEUP_DB = 12.0
 #: Limiter passes (each re-measures loudness) before settling.
 MASTER_ITERATIONS = 6
+#: Reverb bus (fed by each track's ``reverb`` send): reverberation time and pre-delay.
+REVERB_RT60_SECONDS = 1.6
+REVERB_PREDELAY_SECONDS = 0.02
 #: Oversampling factor of true-peak measurement (BS.1770-4 uses 4x).
 TRUE_PEAK_OVERSAMPLE = 4
 
@@ -193,15 +201,16 @@ def _broken_drum_keys(synth, sample_rate: int) -> set[int]:
     default decay/sustain); one probe render per synthesizer finds them."""
     keys = list(range(min(DRUM_SUBSTITUTES), max(max(v) for v in DRUM_SUBSTITUTES.values()) + 1))
     score = symusic.Score(TPQ)
-    score.tempos.append(symusic.Tempo(0, qpm=120.0))  # 1 s = 2 * TPQ ticks
+    score.tempos.append(symusic.Tempo(0, qpm=120.0))  # one key every 0.5 s, held 0.25 s
     track = symusic.Track(name="probe", program=0, is_drum=True)
     for i, key in enumerate(keys):
-        track.notes.append(symusic.Note(i * 2 * TPQ, TPQ // 2, key, 100))
+        track.notes.append(symusic.Note(i * TPQ, TPQ // 2, key, 100))
     score.tracks.append(track)
     audio = np.abs(synth.render(score, stereo=True)).max(axis=0)
     broken = set()
+    half = sample_rate // 2
     for i, key in enumerate(keys):
-        window = audio[i * sample_rate : (i + 1) * sample_rate]
+        window = audio[i * half : (i + 1) * half]
         if window.size == 0 or window.max() == 0:
             continue  # no sample at all: nothing better to substitute
         last = int(np.flatnonzero(window > window.max() * 1e-3).max())
@@ -283,18 +292,14 @@ def _render_sf_part(synth: _Synth, part: Part, arr: Arrangement, n: int, sr: int
     cols = np.array([(x.start, x.duration, x.pitch, x.velocity) for x in part.notes], dtype=np.int32).T
     if part.is_drum:
         cols[2] = synth.drum_map[cols[2]]
-    ticks_per_sample = arr.tempo * arr.tpq / (60.0 * sr)
-    end_tick = n * ticks_per_sample
+    end_tick = n * arr.tempo * arr.tpq / (60.0 * sr)
     cols = cols[:, cols[0] < end_tick]  # notes starting after the window are inaudible anyway
     stem = np.zeros((2, n), dtype=np.float32)
     if cols.shape[1] == 0:
         return stem
-    # The sentinel starts at or after sample n: it only makes symusic render that far
-    # (it stops at the last note-off otherwise), and whatever it sounds is cut off.
-    sentinel = (math.ceil(end_tick) + 1, 1, 0, 1)
     index, layer_db = velocity_layers(cols[3])
     for layer, db in enumerate(layer_db):
-        sel = np.concatenate([cols[:, index == layer], np.array(sentinel, dtype=np.int32)[:, None]], axis=1)
+        sel = cols[:, index == layer]
         score = symusic.Score(arr.tpq)
         score.tempos.append(symusic.Tempo(0, qpm=float(arr.tempo)))
         track = symusic.Track(name=part.name, program=part.program, is_drum=part.is_drum)
@@ -469,6 +474,50 @@ def mix(stems: Mapping[str, np.ndarray], arr: Arrangement, mix: Mix | None = Non
     reverb send is not applied (no reverb bus yet).  Returns the pre-master (2, N) sum.
     """
     return _mixdown(stems, arr, mix)
+
+
+@functools.lru_cache(maxsize=4)
+def _reverb_ir(sample_rate: int) -> np.ndarray:
+    """A stereo room impulse response: two decorrelated, darkened noise tails decaying
+    60 dB in :data:`REVERB_RT60_SECONDS`, unit energy per channel (so a send of s gives
+    a wet signal about s times as loud as the dry).  Seeded: renders are reproducible."""
+    from scipy.signal import lfilter
+
+    length = int(REVERB_RT60_SECONDS * sample_rate)
+    rng = np.random.default_rng(0x5EB)
+    noise = lfilter([0.45], [1.0, -0.55], rng.standard_normal((2, length)), axis=1)  # gentle low-pass
+    t = np.arange(length) / sample_rate
+    ir = noise * 10.0 ** (-3.0 * t / REVERB_RT60_SECONDS)
+    ir[:, : int(REVERB_PREDELAY_SECONDS * sample_rate)] = 0.0
+    ir /= np.sqrt(np.sum(ir**2, axis=1, keepdims=True))
+    return ir.astype(np.float32)
+
+
+def reverb_bus(
+    stems: Mapping[str, np.ndarray], arr: Arrangement, mix: Mix | None, sample_rate: int
+) -> np.ndarray | None:
+    """The wet signal of the shared reverb: every audible part sends ``reverb`` x its
+    fader gain (post-fader, pre-pan, mono) into one stereo room.  None if nothing is sent.
+
+    Besides the space it gives, the reverb tail softens prestosynth's note-offs, which
+    stop dead (the synthesizer renders no release phase).
+    """
+    settings = mix or Mix()
+    soloing = any(settings.for_part(p.name).solo for p in arr.parts)
+    send = None
+    for part in arr.parts:
+        track = settings.for_part(part.name)
+        if track.mute or (soloing and not track.solo) or track.reverb <= 0.0:
+            continue
+        stem = stems[part.name]
+        level = np.float32(0.5 * track.reverb * 10.0 ** (track.gain_db / 20.0))
+        contribution = (stem[0] + stem[1]) * level
+        send = contribution if send is None else send + contribution
+    if send is None or not np.any(send):
+        return None
+    from scipy.signal import fftconvolve
+
+    return fftconvolve(send[None, :], _reverb_ir(sample_rate), axes=1)[:, : send.shape[0]].astype(np.float32)
 
 
 # --------------------------------------------------------------------------- master
@@ -723,7 +772,11 @@ def render(
     sample_rate: int = 44100,
     voices: Mapping[str, Voice] | None = None,
 ) -> RenderResult:
-    """Stems -> mix -> master.  The audio lasts the piece plus :data:`TAIL_SECONDS`."""
+    """Stems -> mix (+ reverb bus) -> master.
+
+    The audio lasts the piece plus :data:`TAIL_SECONDS`; ``stems`` in the result are
+    the calibrated dry stems.
+    """
     sr = _check_rate(sample_rate)
     settings = mix or Mix()
     stems = render_stems(arr, soundfont=soundfont, sample_rate=sr, voices=voices)
@@ -731,6 +784,11 @@ def render(
     pre = _mixdown(stems, arr, settings)
     if pre.shape[1] != n:  # no parts at all
         pre = np.zeros((2, n), dtype=np.float32)
+    wet = reverb_bus(stems, arr, settings, sr) if arr.parts else None
+    if wet is not None:
+        pre += wet
+        fade_len = min(n, int(END_FADE_SECONDS * sr))
+        pre[:, n - fade_len :] *= (0.5 + 0.5 * np.cos(np.linspace(0.0, np.pi, fade_len))).astype(np.float32)
     audio, loudness, peak_db = _master(pre, sr, settings.target_lufs, settings.true_peak_db)
     return RenderResult(
         audio=np.ascontiguousarray(audio[:, :n], dtype=np.float32),
