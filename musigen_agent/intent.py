@@ -202,7 +202,7 @@ def _read_catalog(t: _Text, catalog: Catalog, heard: _Heard) -> None:
     """Instruments (with counts and exclusions), genres and moods named in the words."""
     rx, table = _catalog_regex(catalog)
     found = []
-    for m in rx.finditer(t.low):
+    for m in list(t.matches(rx)):
         key = _compact(m.group())
         found.append((m, *(table[key] if key in table else table[key.removesuffix("ish")])))
     named: dict[str, list[tuple[str, str]]] = {"genres": [], "moods": []}
@@ -212,16 +212,17 @@ def _read_catalog(t: _Text, catalog: Catalog, heard: _Heard) -> None:
         if kind != "instruments":
             named[kind].append((name, t.take(start, m.end())))
             continue
-        before = t.low[:start]
+        at = max(0, start - 32)  # the few words before an instrument say 'no', 'without' or 'two'
+        before = t.low[at:start]
         ex = EXCLUDE_BEFORE.search(before)
         if ex or (excluding_until >= 0 and OR_BETWEEN.fullmatch(t.low[excluding_until:start])):
-            heard.excluded.append((name, t.take(ex.start() if ex else start, m.end())))
+            heard.excluded.append((name, t.take(at + ex.start() if ex else start, m.end())))
             excluding_until = m.end()
             continue
         excluding_until = -1
         count, n = COUNT_BEFORE.search(before), 1
-        if count and t.free(*count.span(1)):
-            n, start = int(number(count.group(1))), count.start(1)
+        if count and t.free(at + count.start(1), at + count.end(1)):
+            n, start = int(number(count.group(1))), at + count.start(1)
         nxt = found[i + 1] if i + 1 < len(found) else None
         featured = bool(nxt and nxt[1] == "genres" and re.fullmatch(r"[\s-]*", t.low[m.end() : nxt[0].start()]))
         generic = m.group() in GENERIC_INSTRUMENT_WORDS
@@ -330,7 +331,7 @@ def _read_key(t: _Text, heard: _Heard) -> None:
             g, letter_at = m.groupdict(), m.start("l")
             capital = t.orig[letter_at].isupper()
             ambiguous = (i == 0 and g.get("m")) or (m["l"] == "a" and not g.get("acc"))
-            after_in = re.search(r"\b(?:in|key\s+of)\s+$", t.low[: m.start()])
+            after_in = re.search(r"\b(?:in|key\s+of)\s+$", t.low[max(0, m.start() - 12) : m.start()])
             if ambiguous and not capital and not (after_in or (i == 1 and g.get("pre") != "in")):
                 continue
             word = t.take(*m.span())
@@ -356,17 +357,19 @@ def _read_meter(t: _Text, heard: _Heard) -> None:
 
 
 def _read_length(t: _Text, heard: _Heard) -> None:
-    """The first length; "an 8-bar intro" describes a section and 'the 80s' an era, not the piece."""
-    for m in (m for rx in LENGTH_RES for m in t.matches(rx)):
-        found = planning.length_of(m)
+    """The first length in the text; "an 8-bar intro" is a section and 'the 80s' an era, not the piece."""
+    found = []
+    for m in (m for rx in LENGTH_RES for m in t.matches(rx)):  # most specific pattern claims first
+        length = planning.length_of(m)
         after = m.groupdict().get("after")
-        if found is None or _is_decade(t, m) or (after and SECTION_FOLLOWS.match(after)):
-            continue
-        word = t.take(m.start(), m.start("after") if m.groupdict().get("after") else m.end())
-        if "length" in heard.choices:
-            heard.notes.append(f"length: also heard '{word}'; used the first length")
-        else:
-            heard.choices["length"] = Choice(found, "stated", [word])
+        if length is not None and not _is_decade(t, m) and not (after and SECTION_FOLLOWS.match(after)):
+            found.append((m.start(), length, t.take(*m.span())))
+    if found:
+        found.sort()
+        others = ", ".join(repr(w) for *_, w in found[1:4]) + (", ..." if len(found) > 4 else "")
+        extra = f"also heard {others}; used the first length" if found[1:] else ""
+        heard.choices["length"] = Choice(found[0][1], "stated", [found[0][2]], extra)
+        heard.notes += [f"length: {extra}"] if extra else []
 
 
 def _is_decade(t: _Text, m: re.Match[str]) -> bool:
@@ -374,12 +377,13 @@ def _is_decade(t: _Text, m: re.Match[str]) -> bool:
     g = m.groupdict()
     if g.get("u") != "s" or not g["n"].isdigit() or int(g["n"]) % 10:
         return False
-    n, after = int(g["n"]), t.low[m.end() :]
+    n, after = int(g["n"]), t.low[m.end() : m.end() + 24]
+    next_word = m.end() + len(after) - len(after.lstrip())
     return (
         n >= 1900
-        or bool(re.search(r"(?:\bthe\s+|['’])$", t.low[: m.start()]))
+        or bool(re.search(r"(?:\bthe\s+|['’])$", t.low[max(0, m.start() - 5) : m.start()]))
         or bool(DECADE_AFTER.match(after))
-        or (n >= 50 and not t.free(m.end(), m.end() + len(after) - len(after.lstrip()) + 1))
+        or (n >= 50 and next_word < len(t.low) and not t.free(next_word, next_word + 1))
     )
 
 
@@ -413,12 +417,17 @@ def parse(text: str, catalog: Catalog, overrides: Overrides | None = None) -> In
     ov = overrides or Overrides()
     text = text or ""
     if len(text) > MAX_TEXT:
-        raise _invalid("description", f"description is {len(text)} characters; at most {MAX_TEXT} are allowed")
+        raise _invalid(
+            "description",
+            f"description is {len(text)} characters; at most {MAX_TEXT} are allowed",
+            f"1-{MAX_TEXT} characters",
+        )
     if not text.strip() and ov.is_empty():
         raise _invalid(
             "description",
             "description is empty: describe the track in words (e.g. 'a relaxed jazz tune in F, 90 bpm, piano and "
             "upright bass, 1 minute') or pass explicit arguments",
+            f"1-{MAX_TEXT} characters",
         )
     return _Decision(_read(text, catalog), ov, catalog, text).run()
 
@@ -470,13 +479,13 @@ class _Decision:
         bars = self.set("length", self.length(tempo, meter, len(names) if names else 0))
         band = self.band(named, genre)
         default_title = Choice(planning.default_title(genre, mood, key, mode), "default")
-        title = self.set("title", self.pick("title", self.ov.title, default_title))
+        self.set("title", self.pick("title", self.ov.title, default_title))
         seed = self.set("seed", self.pick("seed", self.ov.seed, Choice(0, "default")))
         if not 0 <= seed <= 2**32 - 1:
             raise _range_error("seed", seed, 0, 2**32 - 1, "")
         if self.ov.model is not None:
             self.cat.model(self.ov.model)
-        model = self.set("model", self.pick("model", self.ov.model, Choice("theory", "default")))
+        self.set("model", self.pick("model", self.ov.model, Choice("theory", "default")))
         try:
             sections = planning.plan_sections(genre, bars, names)
             self.set("sections", self.sections_choice(names, [s.name for s in sections], genre, bars))
@@ -491,7 +500,7 @@ class _Decision:
         except ValidationError as exc:
             err = exc.errors()[0]
             loc = ".".join(str(x) for x in err["loc"]) or "spec"
-            raise _invalid(loc, f"{loc}: {err['msg']} (title {title!r})" if loc == "title" else f"{loc}: {err['msg']}")
+            raise _invalid(loc, f"{loc}: {err['msg']}") from None
         return Intent(spec=spec, provenance=self.prov, ignored=self.heard.ignored, notes=self.notes)
 
     def named_band(self) -> Choice | None:
@@ -534,8 +543,9 @@ class _Decision:
             if not gone:
                 self.notes.append(f"instruments: '{words}' - there was no {name} to remove")
         if not band:
-            band = list(genre.instruments[:1])
-            self.notes.append(f"instruments: every instrument was excluded; kept {band[0]}")
+            gone = {name for name, _ in self.heard.excluded}
+            band = [b for b in genre.instruments if b not in gone] or list(genre.instruments[:1])
+            self.notes.append(f"instruments: every instrument was excluded; used {', '.join(band)}")
         if len(band) > MAX_PARTS:
             self.notes.append(f"instruments: at most {MAX_PARTS} parts; dropped {', '.join(band[MAX_PARTS:])}")
             band = band[:MAX_PARTS]
@@ -640,7 +650,8 @@ class _Decision:
             except ValueError:
                 raise _length_error(self.ov.length) from None
             most = planning.max_bars_for(tempo, meter, MAX_SECONDS)
-            if not (1 <= value <= MAX_SECONDS if kind == "seconds" else 1 <= value <= most):
+            bars = planning.bars_for_seconds(value, tempo, meter) if kind == "seconds" else value
+            if not (1 <= value <= MAX_SECONDS if kind == "seconds" else 1 <= value) or bars > most:
                 raise _length_error(self.ov.length, f" (at {tempo} bpm in {meter}: at most {most} bars)")
         elif "length" in self.said:
             said = self.said["length"]
@@ -690,7 +701,7 @@ def _resolve(catalog: Catalog, kind: str, word: str, field: str) -> str:
 
 
 def _invalid(name: str, message: str, allowed: Any = None) -> InvalidInput:
-    return InvalidInput(message, field=name, allowed=allowed if allowed is not None else f"1-{MAX_TEXT} characters")
+    return InvalidInput(message, field=name, allowed=allowed)
 
 
 def _range_error(name: str, value: Any, lo: int, hi: int, unit: str) -> InvalidInput:

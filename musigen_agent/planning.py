@@ -73,7 +73,9 @@ def fit_length(kind: str, value: float, tempo: int, meter: str) -> tuple[int, st
     most = max_bars_for(tempo, meter, MAX_SECONDS)
     if kind == "seconds":
         secs = min(max(value, 1.0), float(MAX_SECONDS))
-        bars = min(bars_for_seconds(secs, tempo, meter), most)
+        bars = bars_for_seconds(secs, tempo, meter)
+        if bars > most:
+            return most, f"{value:g} s is {bars} bars at {tempo} bpm in {meter}; at most {most} fit, used {most}"
         return bars, "" if secs == value else f"{value:g} s is outside 1-{MAX_SECONDS} s; used {secs:g} s"
     bars = min(max(int(value), 1), most)
     clamped = f"{value:g} bars is outside 1-{most} bars at {tempo} bpm in {meter}; used {bars}"
@@ -118,7 +120,7 @@ LENGTH_RES = (
         rf"(?<![\w.]){NUM}(?P<half>\s+and\s+a\s+half|\s*½)?\s*-?\s*(?P<u>hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)"
         r"(?P<half2>\s+and\s+a\s+half)?(?![\w'’])"
     ),
-    re.compile(rf"(?<![\w.]){NUM}\s*-?\s*(?P<bars>bars?|measures?)\b(?P<after>\s+[a-z-]+)?"),
+    re.compile(rf"(?<![\w.]){NUM}\s*-?\s*(?P<bars>bars?|measures?)\b(?=(?P<after>\s+[a-z-]+)|)"),
 )
 
 
@@ -328,12 +330,11 @@ def _fit_bars(form: list[str], total: int, phrase: int) -> list[int]:
     bars = [_base_bars(n, phrase) for n in form]
     edges = [i for i, n in enumerate(form) if n in EDGES]
     body = [i for i in range(len(form)) if i not in edges] or list(range(len(form)))
-    odd_slot = edges[-1] if edges else body[-1]
     diff = total - sum(bars)
-    if diff % 2 and (diff > 0 or bars[odd_slot] > 1):
+    if diff % 2 and edges and (diff > 0 or bars[edges[-1]] > 1):
         # one odd bar lives in the last edge (a 3- or 5-bar outro) so main sections stay even
         delta = 1 if diff > 0 else -1
-        bars[odd_slot] += delta
+        bars[edges[-1]] += delta
         diff -= delta
     if diff > 0:
         _grow_bars(bars, body, edges, form, diff, phrase)
@@ -363,9 +364,9 @@ def _grow_bars(bars: list[int], body: list[int], edges: list[int], form: list[st
                 break
             cap = min(MAX_SECTION_BARS, cap + step)
     edge_cap = max(4, phrase * 2 // 3)
-    for i in [*reversed(edges), *order]:
-        room = (edge_cap if i in edges else MAX_SECTION_BARS) - bars[i]
-        add = max(0, min(extra, room))
+    slots = [(i, edge_cap) for i in reversed(edges)] + [(i, MAX_SECTION_BARS) for i in order + edges]
+    for i, cap in slots:  # edges grow past a few bars only when nothing else can hold the rest
+        add = max(0, min(extra, cap - bars[i]))
         bars[i] += add
         extra -= add
     if extra:

@@ -49,9 +49,9 @@ from .spec import TPQ, Arrangement, Mix, Part
 
 #: Environment variable that overrides the bundled SoundFont.
 SOUNDFONT_ENV = "MUSIGEN_SOUNDFONT"
-#: Seconds rendered after the last bar so releases and decays ring out.
+#: Seconds rendered after the last bar so the reverb (and any release) rings out.
 TAIL_SECONDS = 1.5
-#: Raised-cosine fade at the very end of the tail so a cut release never clicks.
+#: Raised-cosine fade at the very end of the tail so the cut-off reverb never clicks.
 END_FADE_SECONDS = 0.05
 #: Calibrated level of every stem: RMS over its active frames, dBFS.
 REFERENCE_RMS_DBFS = -20.0
@@ -187,22 +187,36 @@ def resolve_soundfont(soundfont: str | os.PathLike[str] | None = None) -> Path:
 
 @dataclass(frozen=True)
 class _Synth:
-    """A loaded synthesizer, the lock serialising its renders, and its drum key map."""
+    """A loaded synthesizer, the lock serialising its renders, and its drum key maps."""
 
     synth: object
-    lock: threading.Lock
-    drum_map: np.ndarray  # 128 pitches: drum key -> key actually rendered
+    sample_rate: int
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _drum_maps: dict[int, np.ndarray] = field(default_factory=dict)
+
+    def drum_map(self, kit: int) -> np.ndarray:
+        """128 pitches: the key actually rendered for each written key of drum kit ``kit``
+        (probed once per kit, see :func:`_broken_drum_keys`)."""
+        with self.lock:
+            if kit not in self._drum_maps:
+                broken = _broken_drum_keys(self.synth, self.sample_rate, kit)
+                mapping = np.arange(128, dtype=np.int8)
+                for key, options in DRUM_SUBSTITUTES.items():
+                    if key in broken:
+                        mapping[key] = next((o for o in options if o not in broken), key)
+                self._drum_maps[kit] = mapping
+            return self._drum_maps[kit]
 
 
-def _broken_drum_keys(synth, sample_rate: int) -> set[int]:
+def _broken_drum_keys(synth, sample_rate: int, kit: int = 0) -> set[int]:
     """Drum keys that the synthesizer renders as a click (< 25 ms of sound for a
     250 ms note).  prestosynth does this to TimGM6mb's acoustic snare (38), cowbell,
-    bongos, cabasa, maracas, claves... (its envelope handling of zones that rely on
-    default decay/sustain); one probe render per synthesizer finds them."""
+    bongos, claves... - apparently the zones that rely on the default decay/sustain
+    generators); one probe render per kit finds them."""
     keys = list(range(min(DRUM_SUBSTITUTES), max(max(v) for v in DRUM_SUBSTITUTES.values()) + 1))
     score = symusic.Score(TPQ)
     score.tempos.append(symusic.Tempo(0, qpm=120.0))  # one key every 0.5 s, held 0.25 s
-    track = symusic.Track(name="probe", program=0, is_drum=True)
+    track = symusic.Track(name="probe", program=kit, is_drum=True)
     for i, key in enumerate(keys):
         track.notes.append(symusic.Note(i * TPQ, TPQ // 2, key, 100))
     score.tracks.append(track)
@@ -231,15 +245,7 @@ def _synthesizer(path: str, mtime_ns: int, size: int, sample_rate: int) -> _Synt
         synth = symusic.Synthesizer(path, sample_rate, SYNTH_QUALITY)
     except RuntimeError as exc:  # symusic reports a corrupt body as RuntimeError
         raise InvalidInput(f"Soundfont file {path!r} is corrupt: {exc}.", field="soundfont") from None
-    broken = _broken_drum_keys(synth, sample_rate)
-    drum_map = np.arange(128, dtype=np.int8)
-    for key, options in DRUM_SUBSTITUTES.items():
-        if key in broken:
-            for option in options:
-                if option not in broken:
-                    drum_map[key] = option
-                    break
-    return _Synth(synth, threading.Lock(), drum_map)
+    return _Synth(synth, sample_rate)
 
 
 def _load_synth(soundfont: str | os.PathLike[str] | None, sample_rate: int) -> _Synth:
@@ -291,7 +297,7 @@ def _render_sf_part(synth: _Synth, part: Part, arr: Arrangement, n: int, sr: int
     """Render one part alone, one pass per velocity layer, into a (2, n) float32 stem."""
     cols = np.array([(x.start, x.duration, x.pitch, x.velocity) for x in part.notes], dtype=np.int32).T
     if part.is_drum:
-        cols[2] = synth.drum_map[cols[2]]
+        cols[2] = synth.drum_map(part.program)[cols[2]]
     end_tick = n * arr.tempo * arr.tpq / (60.0 * sr)
     cols = cols[:, cols[0] < end_tick]  # notes starting after the window are inaudible anyway
     stem = np.zeros((2, n), dtype=np.float32)
@@ -470,8 +476,9 @@ def mix(stems: Mapping[str, np.ndarray], arr: Arrangement, mix: Mix | None = Non
     """Sum the stems through the mixer: gain, constant-power pan, mute and solo.
 
     If any part is soloed only soloed parts sound; a muted part never sounds (mute
-    wins over solo).  Mix entries for parts the arrangement lacks are ignored.  The
-    reverb send is not applied (no reverb bus yet).  Returns the pre-master (2, N) sum.
+    wins over solo).  Mix entries for parts the arrangement lacks are ignored.  This is
+    the dry mix: the reverb sends go to :func:`reverb_bus`, which :func:`render` adds.
+    Returns the pre-master (2, N) sum.
     """
     return _mixdown(stems, arr, mix)
 
@@ -749,15 +756,15 @@ def _master(
     return y, loudness, 20.0 * math.log10(tp) if tp > 0 else float("-inf")
 
 
-def master(
-    audio: np.ndarray, sample_rate: int, target_lufs: float = -14.0, true_peak_db: float = -1.0
-) -> np.ndarray:
+def master(audio: np.ndarray, sample_rate: int, target_lufs: float = -14.0, true_peak_db: float = -1.0) -> np.ndarray:
     """Normalise integrated loudness to ``target_lufs``, then limit the 4x-oversampled
     true peak to ``true_peak_db`` with a smooth look-ahead limiter.
 
-    If limiting costs loudness the gain is raised and the limiter re-run (up to 4
-    passes), so the result lands on the target unless the ceiling makes that
-    impossible.  Silence stays silence.  Returns float32 of the input's shape.
+    If limiting costs loudness the gain is raised and the limiter re-run (up to
+    :data:`MASTER_ITERATIONS` passes, at most :data:`MAX_MAKEUP_DB` of extra gain), so
+    the result lands on the target unless the ceiling makes that unreasonable; then it
+    stays quieter.  Silence (below the -70 LUFS gate) is returned unchanged.  Returns
+    float32 of the input's shape.
     """
     return _master(audio, _check_rate(sample_rate), target_lufs, true_peak_db)[0]
 
