@@ -47,7 +47,7 @@ def command(fn: Callable[..., Any], name: str | None = None, help: str | None = 
             if kwargs.get("debug"):
                 raise
             detail = exc.to_dict()
-            _err(f"error: {exc.message}" + (f" (field: {exc.field})" if exc.field else ""))
+            _err(f"error: {exc.message}" + (f" (field: {exc.field})" if exc.field else "") + _allowed(exc))
             if kwargs.get("as_json"):
                 typer.echo(json.dumps(detail))
             raise typer.Exit(2) from None
@@ -60,6 +60,14 @@ def command(fn: Callable[..., Any], name: str | None = None, help: str | None = 
             raise typer.Exit(1) from None
 
     return app.command(name=name, help=help)(wrapper)
+
+
+def _allowed(exc: MusigenError) -> str:
+    """The allowed values, when the message does not already list them."""
+    if not isinstance(exc.allowed, list) or not exc.allowed or str(exc.allowed[0]) in exc.message:
+        return ""
+    shown = ", ".join(str(a) for a in exc.allowed[:20]) + (", ..." if len(exc.allowed) > 20 else "")
+    return f" allowed: {shown}"
 
 
 def _services(db: Path | None) -> Services:

@@ -34,6 +34,7 @@ ENTRY_POINT_GROUP = "musigen_agent"
 #: Built-in plugins, registered through the same path as any third-party plugin.
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "musigen_agent.plugins.instruments.core",
+    "musigen_agent.plugins.instruments.gm",
     "musigen_agent.plugins.genres.core",
     "musigen_agent.plugins.moods.core",
     "musigen_agent.plugins.models.theory",

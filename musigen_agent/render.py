@@ -1,17 +1,25 @@
-"""Audio rendering: Arrangement -> per-part stems -> mix -> mastered stereo.
+"""Audio rendering: Arrangement -> per-part stems (cached) -> mixer -> master.
 
-The synthesizer is symusic 0.5.9's SoundFont renderer (prestosynth): several hundred
-times real time on one core, no system dependency.  Its quirks, all measured (canary
-tests in ``tests/test_render.py`` fail when one goes away):
+The synthesizer is symusic 0.5.9's SoundFont renderer (prestosynth), used as a *note
+sampler*: every distinct note (program, pitch, length) is rendered once, alone, and
+the stem is assembled with numpy by adding the rendered notes at their sample
+positions, each scaled by its velocity.  Chords and patterns repeat, so a 60 s,
+8-part piece of ~2300 notes needs ~70 short renders; rendering each part whole was
+4-8x slower.  prestosynth is linear and time-invariant for a note on its own (a note
+rendered at sample offset k is the note rendered at 0, shifted by k, bit for bit),
+which is what makes this exact.
 
-* **It ignores note velocity** (and all MIDI controllers: SoundFont modulators are not
-  implemented).  Synthesis is linear, so each part is rendered once per velocity
-  *layer* (velocities grouped in :data:`VELOCITY_STEP_DB` steps of the usual
-  ``40*log10(v/127)`` dB curve, at most :data:`MAX_VELOCITY_LAYERS`) and the layers
-  are summed with their gains.
-* **It renders no release phase**: a note stops within ~4 ms of its note-off and the
-  output ends at the last note-off.  The reverb bus (each track's ``reverb`` send)
-  gives the tail its decay.
+Its quirks, all measured (canary tests in ``tests/test_render.py`` fail when one goes
+away), and what is done about each:
+
+* **It ignores note velocity** (and every controller: SoundFont modulators are not
+  implemented).  Each note is scaled by the usual ``40*log10(v/127)`` dB curve, exactly.
+* **It renders no release and no decay**: a note holds its sustain level and stops
+  ~1 ms after its note-off.  Each note is rendered :class:`NoteShape` ``.release``
+  longer and faded exponentially to -60 dB over that time (per General MIDI family:
+  organs stop fast, pads linger); plucked and struck families also decay while held.
+  Drums are one-shots: the sample plays out whatever the written length, cymbals
+  ring for :data:`DRUM_RING_SECONDS` (their samples loop).
 * **It turns some drum keys into ~10 ms clicks** (in TimGM6mb: acoustic snare 38,
   cowbell, bongos, claves...).  Each loaded soundfont is probed once and clicking keys
   are rendered with a working key of the same family (:data:`DRUM_SUBSTITUTES`).
@@ -22,12 +30,11 @@ tests in ``tests/test_render.py`` fail when one goes away):
 SoundFont presets differ a lot in level (the research measured 0.5x-7x between
 instruments), so every stem is *calibrated*: its RMS over the frames where it plays is
 set to :data:`REFERENCE_RMS_DBFS` plus a small per-role offset (:data:`ROLE_OFFSETS_DB`)
-before the user's mix is applied.  Mastering normalises integrated loudness (BS.1770
-via pyloudnorm) and then a look-ahead limiter keeps the 4x-oversampled true peak under
-the ceiling with smooth gain ramps, never by clipping.
+before the user's mix is applied (:mod:`musigen_agent.mixer`); the master is then
+normalised to the target loudness (:mod:`musigen_agent.mastering`).
 
-pyloudnorm and scipy.signal cost ~0.8 s to import, so they are imported inside the
-functions that need them.
+Stems are cached by content (:mod:`musigen_agent.stem_cache`): a mix change re-uses
+every stem, a one-part edit re-renders that part only.
 """
 
 from __future__ import annotations
@@ -37,22 +44,31 @@ import importlib.util
 import math
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import symusic
 
-from .errors import InvalidInput, PluginError
+from . import mastering, mixer
+from .errors import InvalidInput, MusigenError, PluginError
 from .spec import TPQ, Arrangement, Mix, Part
+from .stem_cache import StemCache, stem_key
 
+if TYPE_CHECKING:
+    from .plugin_manager import Plugins
+
+#: Bump whenever the samples rendered for the same input change: it is part of every
+#: stem's cache key, so stale cached stems are never used.
+RENDERER_VERSION = 2
 #: Environment variable that overrides the bundled SoundFont.
 SOUNDFONT_ENV = "MUSIGEN_SOUNDFONT"
-#: Seconds rendered after the last bar so the reverb (and any release) rings out.
+#: Seconds rendered after the last bar so releases and the reverb ring out.
 TAIL_SECONDS = 1.5
-#: Raised-cosine fade at the very end of the tail so the cut-off reverb never clicks.
-END_FADE_SECONDS = 0.05
 #: Calibrated level of every stem: RMS over its active frames, dBFS.
 REFERENCE_RMS_DBFS = -20.0
 #: Level offsets by role on top of the reference (dB): lead lines a little forward,
@@ -68,14 +84,6 @@ ROLE_OFFSETS_DB: dict[str, float] = {
 #: Calibration never moves a stem by more than this (a single soft note must not be
 #: blown up by 50 dB).
 MAX_CALIBRATION_DB = 30.0
-#: Frames more than this far below a stem's loudest 50 ms frame do not count as
-#: "playing" when measuring its level.
-ACTIVE_GATE_DB = 40.0
-#: Width of one velocity layer on the 40*log10(v/127) curve.  2 dB keeps the error
-#: under the ~1 dB just-noticeable loudness difference with few extra renders.
-VELOCITY_STEP_DB = 2.0
-#: At most this many velocity layers (renders) per part; wider spreads get wider layers.
-MAX_VELOCITY_LAYERS = 4
 #: Drum keys to render instead of a key the synthesizer turns into a click (checked
 #: per soundfont, see _broken_drum_keys); first working option wins.  GM families:
 #: snares, congas/bongos, shakers, wooden clicks, triangles, bells.
@@ -98,27 +106,63 @@ DRUM_SUBSTITUTES: dict[int, tuple[int, ...]] = {
 }
 #: prestosynth interpolation quality passed to symusic.Synthesizer.
 SYNTH_QUALITY = 0
-#: Limiter timing: look-ahead/ramp (two boxes of this length) and hold.
-LIMITER_RAMP_SECONDS = 0.010
-LIMITER_HOLD_SECONDS = 0.050
-#: The limiter aims this far below the ceiling to absorb interpolation error.
-LIMITER_MARGIN_DB = 0.1
-#: Limiting may raise the loudness-normalised gain by at most this much to reach the
-#: target; beyond it the result stays quieter than asked rather than being crushed.
-MAX_MAKEUP_DB = 12.0
-#: Limiter passes (each re-measures loudness) before settling.
-MASTER_ITERATIONS = 6
-#: Reverb bus (fed by each track's ``reverb`` send): reverberation time and pre-delay.
-REVERB_RT60_SECONDS = 1.6
-REVERB_PREDELAY_SECONDS = 0.02
-#: Oversampling factor of true-peak measurement (BS.1770-4 uses 4x).
-TRUE_PEAK_OVERSAMPLE = 4
 
-_TP_BLOCK = 1024
-_TP_CONTEXT = 16  # input samples either side; resample_poly's filter reaches 10
-_TP_CHUNK = 256  # blocks per resample_poly call (bounds temporary memory)
+
+@dataclass(frozen=True)
+class NoteShape:
+    """How a note of a General MIDI family ends, which prestosynth does not render.
+
+    ``release``: seconds from note-off to -60 dB (an exponential fade of the sound
+    still sustaining).  ``decay_db_per_s``: level lost per second while the note is
+    held, for plucked and struck instruments that prestosynth would hold flat.
+    """
+
+    release: float
+    decay_db_per_s: float = 0.0
+
+
+#: Shapes per GM family (program // 8): piano, chromatic percussion, organ, guitar,
+#: bass, strings, ensemble, brass, reed, pipe, synth lead, synth pad, synth effects,
+#: ethnic, percussive, sound effects.
+FAMILY_SHAPES: tuple[NoteShape, ...] = (
+    NoteShape(0.30, 2.0),
+    NoteShape(0.60, 6.0),
+    NoteShape(0.08),
+    NoteShape(0.25, 4.0),
+    NoteShape(0.12, 3.0),
+    NoteShape(0.35),
+    NoteShape(0.45),
+    NoteShape(0.15),
+    NoteShape(0.12),
+    NoteShape(0.15),
+    NoteShape(0.12),
+    NoteShape(0.80),
+    NoteShape(0.80),
+    NoteShape(0.30, 4.0),
+    NoteShape(0.40, 8.0),
+    NoteShape(0.30),
+)
+#: Drums are one-shots rendered this long (their samples end sooner: trailing silence
+#: is trimmed) ...
+DRUM_ONE_SHOT_SECONDS = 1.0
+#: ... except keys whose samples loop (cymbals, open hi-hat), which decay to -60 dB
+#: over this many seconds.
+DRUM_RING_SECONDS: dict[int, float] = {46: 0.8, 49: 2.5, 51: 2.0, 52: 2.5, 53: 1.5, 55: 1.5, 57: 2.5, 59: 2.0}
+#: Every rendered note ends with a raised-cosine taper this long, so nothing clicks.
+NOTE_TAPER_SECONDS = 0.005
+#: Bound of each synthesizer's cache of rendered notes.
+NOTE_BANK_BYTES = 256 * 2**20
 
 Voice = Callable[[int, int, float, int], np.ndarray]
+#: Progress sink: (fraction done 0..1, what is happening).
+Progress = Callable[[float, str], None]
+
+
+class RenderCancelled(MusigenError):
+    """A render was cancelled through its ``cancel`` event (nothing was written)."""
+
+    status = 409
+    kind = "render-cancelled"
 
 
 @dataclass(frozen=True)
@@ -126,8 +170,9 @@ class RenderResult:
     """A rendered piece.
 
     ``audio`` is the mastered stereo mix, float32 shaped (2, samples); ``stems`` the
-    calibrated, pre-mix stem of every part (same shape).  ``loudness_lufs`` and
-    ``true_peak_db`` are measured on ``audio`` (``-inf`` for silence).
+    calibrated, pre-mix stem of every part (same shape, read-only: they are shared
+    with the stem cache).  ``loudness_lufs`` and ``true_peak_db`` are measured on
+    ``audio`` (``-inf`` for silence).  :meth:`track_stems` gives the stems as mixed.
     """
 
     audio: np.ndarray
@@ -135,10 +180,18 @@ class RenderResult:
     sample_rate: int
     loudness_lufs: float
     true_peak_db: float
+    arrangement: Arrangement = field(repr=False)
+    mix: Mix = field(repr=False)
 
     @property
     def seconds(self) -> float:
         return self.audio.shape[1] / self.sample_rate
+
+    def track_stems(self) -> dict[str, np.ndarray]:
+        """One stem per part as it sounds in the mix (EQ, compression, fader, pan;
+        silent when muted) plus the reverb return; they sum to the pre-master mix.
+        Computed on demand: keeping them would double the memory of every render."""
+        return mixer.track_stems(self.stems, self.arrangement, self.mix, self.sample_rate)
 
 
 # --------------------------------------------------------------------------- soundfont
@@ -185,14 +238,29 @@ def resolve_soundfont(soundfont: str | os.PathLike[str] | None = None) -> Path:
     return path
 
 
+def _sample_clock(sample_rate: int) -> tuple[int, int]:
+    """(ticks per quarter, microseconds per quarter) that make one tick one sample, so
+    a note's length in samples is given to the synthesizer exactly."""
+    step = Fraction(1_000_000, sample_rate)
+    return step.denominator, step.numerator
+
+
+def _taper(wave: np.ndarray, sample_rate: int) -> None:
+    """Raised-cosine fade over the last :data:`NOTE_TAPER_SECONDS` of ``wave``, in place."""
+    k = min(wave.shape[1], max(1, int(NOTE_TAPER_SECONDS * sample_rate)))
+    wave[:, wave.shape[1] - k :] *= (0.5 + 0.5 * np.cos(np.linspace(0.0, np.pi, k))).astype(np.float32)
+
+
 @dataclass(frozen=True)
 class _Synth:
-    """A loaded synthesizer, the lock serialising its renders, and its drum key maps."""
+    """A loaded synthesizer with its lock, drum key maps and bank of rendered notes."""
 
     synth: object
     sample_rate: int
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.RLock = field(default_factory=threading.RLock)
     _drum_maps: dict[int, np.ndarray] = field(default_factory=dict)
+    _bank: OrderedDict[tuple[int, bool, int, int], np.ndarray] = field(default_factory=OrderedDict)
+    _bank_bytes: list[int] = field(default_factory=lambda: [0])
 
     def drum_map(self, kit: int) -> np.ndarray:
         """128 pitches: the key actually rendered for each written key of drum kit ``kit``
@@ -200,12 +268,77 @@ class _Synth:
         with self.lock:
             if kit not in self._drum_maps:
                 broken = _broken_drum_keys(self.synth, self.sample_rate, kit)
-                mapping = np.arange(128, dtype=np.int8)
+                mapping = np.arange(128, dtype=np.int64)
                 for key, options in DRUM_SUBSTITUTES.items():
                     if key in broken:
                         mapping[key] = next((o for o in options if o not in broken), key)
                 self._drum_maps[kit] = mapping
             return self._drum_maps[kit]
+
+    def _raw(self, program: int, is_drum: bool, pitch: int, hold: int) -> np.ndarray:
+        """One note of ``hold`` samples rendered alone from time 0 (velocity is ignored
+        by the synthesizer, so it is rendered at full velocity)."""
+        tpq, mspq = _sample_clock(self.sample_rate)
+        score = symusic.Score(tpq)
+        score.tempos.append(symusic.Tempo(0, mspq=mspq))
+        track = symusic.Track(name="note", program=program, is_drum=is_drum)
+        track.notes.append(symusic.Note(0, hold, pitch, 127))
+        score.tracks.append(track)
+        return self.synth.render(score, stereo=True)
+
+    def note(self, program: int, is_drum: bool, pitch: int, hold: int) -> np.ndarray:
+        """The shaped waveform (2, length) float32 of one note at full velocity.
+
+        Melodic notes: ``hold`` samples, then the family's release.  Drums (``hold``
+        ignored): the whole one-shot, or the ring of a cymbal.  Read-only; cached.
+        """
+        key = (program, is_drum, pitch, 0 if is_drum else hold)
+        with self.lock:
+            wave = self._bank.get(key)
+            if wave is not None:
+                self._bank.move_to_end(key)
+                return wave
+            wave = self._shape_drum(program, pitch) if is_drum else self._shape_melodic(program, pitch, hold)
+            wave.flags.writeable = False
+            self._bank[key] = wave
+            self._bank_bytes[0] += wave.nbytes
+            while self._bank_bytes[0] > NOTE_BANK_BYTES and len(self._bank) > 1:
+                _, old = self._bank.popitem(last=False)
+                self._bank_bytes[0] -= old.nbytes
+            return wave
+
+    def _shape_melodic(self, program: int, pitch: int, hold: int) -> np.ndarray:
+        sr = self.sample_rate
+        shape = FAMILY_SHAPES[program // 8]
+        release = max(1, int(shape.release * sr))
+        total = hold + release
+        raw = self._raw(program, False, pitch, total)
+        wave = np.zeros((2, total), dtype=np.float32)
+        m = min(total, raw.shape[1])
+        wave[:, :m] = raw[:, :m]
+        t = np.arange(total, dtype=np.float64)
+        level_db = -shape.decay_db_per_s * t / sr
+        level_db[hold:] -= 60.0 * (t[hold:] - hold) / release
+        wave *= (10.0 ** (level_db / 20.0)).astype(np.float32)
+        _taper(wave, sr)
+        return wave
+
+    def _shape_drum(self, kit: int, key: int) -> np.ndarray:
+        sr = self.sample_rate
+        ring = DRUM_RING_SECONDS.get(key)
+        total = max(1, int((ring or DRUM_ONE_SHOT_SECONDS) * sr))
+        raw = self._raw(kit, True, key, total)
+        wave = np.zeros((2, total), dtype=np.float32)
+        m = min(total, raw.shape[1])
+        wave[:, :m] = raw[:, :m]
+        if ring:
+            wave *= (10.0 ** (-3.0 * np.arange(total) / total)).astype(np.float32)
+        level = np.abs(wave).max(axis=0)
+        if level.max() > 0.0:  # trim what lies below -80 dB of the hit
+            total = int(np.flatnonzero(level > level.max() * 1e-4).max()) + 1
+            wave = np.ascontiguousarray(wave[:, :total])
+        _taper(wave, sr)
+        return wave
 
 
 def _broken_drum_keys(synth, sample_rate: int, kit: int = 0) -> set[int]:
@@ -235,8 +368,7 @@ def _broken_drum_keys(synth, sample_rate: int, kit: int = 0) -> set[int]:
 
 @functools.lru_cache(maxsize=4)
 def _synthesizer(path: str, mtime_ns: int, size: int, sample_rate: int) -> _Synth:
-    """One symusic Synthesizer per (file version, rate): it caches rendered notes
-    internally, so reusing it makes later renders much faster.
+    """One synthesizer (and note bank) per (file version, rate).
 
     ``mtime_ns``/``size`` are part of the key so a replaced file is reloaded.
     """
@@ -248,10 +380,15 @@ def _synthesizer(path: str, mtime_ns: int, size: int, sample_rate: int) -> _Synt
     return _Synth(synth, sample_rate)
 
 
-def _load_synth(soundfont: str | os.PathLike[str] | None, sample_rate: int) -> _Synth:
+def _soundfont_identity(soundfont: str | os.PathLike[str] | None) -> tuple[str, int, int]:
+    """(resolved path, mtime in ns, size): names one version of the file."""
     path = resolve_soundfont(soundfont)
     st = path.stat()
-    return _synthesizer(str(path.resolve()), st.st_mtime_ns, st.st_size, sample_rate)
+    return str(path.resolve()), st.st_mtime_ns, st.st_size
+
+
+def _load_synth(soundfont: str | os.PathLike[str] | None, sample_rate: int) -> _Synth:
+    return _synthesizer(*_soundfont_identity(soundfont), sample_rate)
 
 
 # --------------------------------------------------------------------------- stems
@@ -275,54 +412,39 @@ def velocity_gain_db(velocity: int | np.ndarray) -> np.ndarray:
     return 40.0 * np.log10(np.asarray(velocity, dtype=np.float64) / 127.0)
 
 
-def velocity_layers(velocities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group velocities into at most :data:`MAX_VELOCITY_LAYERS` layers.
-
-    Returns (layer index per note, gain in dB per layer).  Layers are
-    :data:`VELOCITY_STEP_DB` wide; a part with a wider spread gets evenly spaced,
-    wider layers instead (each render of a layer costs time in proportion to the
-    length of the piece, not to its notes).
-    """
-    gain_db = velocity_gain_db(velocities)
-    low, high = float(gain_db.min()), float(gain_db.max())
-    step = VELOCITY_STEP_DB
-    if (high - low) / step + 1 > MAX_VELOCITY_LAYERS:
-        step = (high - low) / (MAX_VELOCITY_LAYERS - 1)
-    index = np.round((gain_db - low) / step).astype(np.int64) if step > 0 else np.zeros(len(gain_db), np.int64)
-    used, index = np.unique(index, return_inverse=True)
-    return index, low + used * step
+def _note_table(part: Part) -> np.ndarray:
+    """(start, duration, pitch, velocity) rows, int64, sorted so that the stem (and its
+    cache key) does not depend on the order a composer appended the notes in."""
+    if not part.notes:
+        return np.zeros((0, 4), dtype=np.int64)
+    table = np.array([(x.start, x.duration, x.pitch, x.velocity) for x in part.notes], dtype=np.int64)
+    return table[np.lexsort(table.T[::-1])]
 
 
-def _render_sf_part(synth: _Synth, part: Part, arr: Arrangement, n: int, sr: int) -> np.ndarray:
-    """Render one part alone, one pass per velocity layer, into a (2, n) float32 stem."""
-    cols = np.array([(x.start, x.duration, x.pitch, x.velocity) for x in part.notes], dtype=np.int32).T
+def _render_sf_part(synth: _Synth, part: Part, notes: np.ndarray, arr: Arrangement, n: int) -> np.ndarray:
+    """Assemble one part from the note bank into a (2, n) float32 stem."""
+    sr = synth.sample_rate
+    samples_per_tick = 60.0 * sr / (arr.tempo * arr.tpq)
+    starts = np.rint(notes[:, 0] * samples_per_tick).astype(np.int64)
+    holds = np.maximum(1, np.rint((notes[:, 0] + notes[:, 1]) * samples_per_tick).astype(np.int64) - starts)
+    pitches = notes[:, 2]
     if part.is_drum:
-        cols[2] = synth.drum_map(part.program)[cols[2]]
-    end_tick = n * arr.tempo * arr.tpq / (60.0 * sr)
-    cols = cols[:, cols[0] < end_tick]  # notes starting after the window are inaudible anyway
+        pitches = synth.drum_map(part.program)[pitches]
+        holds = np.zeros_like(holds)
+    keep = starts < n
+    groups = np.stack([pitches, holds, notes[:, 3]], axis=1)[keep]
+    starts = starts[keep]
     stem = np.zeros((2, n), dtype=np.float32)
-    if cols.shape[1] == 0:
+    if not len(starts):
         return stem
-    index, layer_db = velocity_layers(cols[3])
-    for layer, db in enumerate(layer_db):
-        sel = cols[:, index == layer]
-        score = symusic.Score(arr.tpq)
-        score.tempos.append(symusic.Tempo(0, qpm=float(arr.tempo)))
-        track = symusic.Track(name=part.name, program=part.program, is_drum=part.is_drum)
-        track.notes = symusic.Note.from_numpy(
-            np.ascontiguousarray(sel[0]),
-            np.ascontiguousarray(sel[1]),
-            sel[2].astype(np.int8),
-            sel[3].astype(np.int8),
-        )
-        score.tracks.append(track)
-        with synth.lock:
-            audio = synth.synth.render(score, stereo=True)
-        m = min(n, audio.shape[1])
-        if abs(db) < 1e-9:
-            stem[:, :m] += audio[:, :m]
-        else:
-            stem[:, :m] += audio[:, :m] * np.float32(10.0 ** (db / 20.0))
+    kinds, which = np.unique(groups, axis=0, return_inverse=True)
+    which = which.reshape(-1)
+    gains = (10.0 ** (velocity_gain_db(kinds[:, 2]) / 20.0)).astype(np.float32)
+    for k, (pitch, hold, _velocity) in enumerate(kinds.tolist()):
+        scaled = synth.note(part.program, part.is_drum, pitch, hold) * gains[k]
+        for s in starts[which == k].tolist():
+            e = min(n, s + scaled.shape[1])
+            np.add(stem[:, s:e], scaled[:, : e - s], out=stem[:, s:e])
     return stem
 
 
@@ -353,29 +475,9 @@ def _render_voice_part(voice: Voice, part: Part, arr: Arrangement, n: int, sr: i
     return np.stack([out, out])
 
 
-def active_rms(stem: np.ndarray, sample_rate: int) -> float:
-    """RMS of ``stem`` over its 50 ms frames within :data:`ACTIVE_GATE_DB` of its loudest.
-
-    Measures how loud a part is *while it plays*, so rests and the tail do not make a
-    sparse part look quiet.  0.0 for silence.
-    """
-    hop = max(1, int(0.05 * sample_rate))
-    frames = stem.shape[1] // hop
-    if frames == 0:
-        power = np.array([np.mean(np.square(stem, dtype=np.float64))]) if stem.size else np.zeros(1)
-    else:
-        v = stem[:, : frames * hop].reshape(stem.shape[0], frames, hop)
-        power = np.einsum("ckh,ckh->k", v, v, dtype=np.float64) / (stem.shape[0] * hop)
-    peak = float(power.max())
-    if peak <= 0.0:
-        return 0.0
-    active = power > peak * 10.0 ** (-ACTIVE_GATE_DB / 10.0)
-    return float(np.sqrt(power[active].mean()))
-
-
 def calibration_gain_db(stem: np.ndarray, role: str, sample_rate: int) -> float:
     """Gain that brings ``stem`` to the reference level plus its role offset (0 for silence)."""
-    rms = active_rms(stem, sample_rate)
+    rms = mixer.active_rms(stem, sample_rate)
     if rms <= 0.0:
         return 0.0
     target = REFERENCE_RMS_DBFS + ROLE_OFFSETS_DB.get(role, 0.0)
@@ -383,390 +485,122 @@ def calibration_gain_db(stem: np.ndarray, role: str, sample_rate: int) -> float:
     return max(-MAX_CALIBRATION_DB, min(MAX_CALIBRATION_DB, gain))
 
 
+def _finish_stem(stem: np.ndarray, role: str, sample_rate: int) -> np.ndarray:
+    """Calibrate the level and fade the end, in place."""
+    gain_db = calibration_gain_db(stem, role, sample_rate)
+    if gain_db:
+        stem *= np.float32(10.0 ** (gain_db / 20.0))
+    fade = mixer.end_fade(stem.shape[1], sample_rate)
+    if len(fade):
+        stem[:, stem.shape[1] - len(fade) :] *= fade
+    return stem
+
+
+def _part_key(part: Part, notes: np.ndarray, sf_identity: tuple[str, int, int], arr: Arrangement, sr: int) -> str:
+    """Content key of a SoundFont-rendered stem (see :mod:`musigen_agent.stem_cache`)."""
+    return stem_key(
+        (
+            RENDERER_VERSION,
+            *sf_identity,
+            sr,
+            n_samples(arr, sr),
+            arr.tempo,
+            arr.tpq,
+            part.program,
+            part.is_drum,
+            part.role,
+            notes.tobytes(),
+        )
+    )
+
+
 def render_stems(
     arr: Arrangement,
     soundfont: str | os.PathLike[str] | None = None,
     sample_rate: int = 44100,
     voices: Mapping[str, Voice] | None = None,
+    *,
+    cache: StemCache | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
 ) -> dict[str, np.ndarray]:
     """One calibrated stereo float32 stem per part, keyed by part name, in part order.
 
     Every stem is exactly :func:`n_samples` long and sample-aligned with the others;
     an empty part gives a zero stem.  ``voices`` maps part names to procedural voices
-    (from the ``instrument_voice`` hook) that replace the SoundFont for those parts.
+    (from the ``instrument_voice`` hook, see :func:`voices_for`) that replace the
+    SoundFont for those parts; their stems are not cached (a voice has no content key).
+
+    ``cache`` re-uses stems rendered before from equal input.  ``progress`` is called
+    after each stem; ``cancel`` is checked before each and raises
+    :class:`RenderCancelled` once set.  Returned stems are read-only.
     """
     sr = _check_rate(sample_rate)
     voices = voices or {}
     n = n_samples(arr, sr)
-    synth = None
-    if any(p.notes and p.name not in voices for p in arr.parts):
-        synth = _load_synth(soundfont, sr)
-    fade_len = min(n, int(END_FADE_SECONDS * sr))
-    fade = (0.5 + 0.5 * np.cos(np.linspace(0.0, np.pi, fade_len))).astype(np.float32)
+    sf_parts = [p for p in arr.parts if p.notes and p.name not in voices]
+    sf_identity = _soundfont_identity(soundfont) if sf_parts else None
+    synth: _Synth | None = None
     stems: dict[str, np.ndarray] = {}
-    for part in arr.parts:
+    for i, part in enumerate(arr.parts):
+        if cancel is not None and cancel.is_set():
+            raise RenderCancelled(f"Render cancelled before part {part.name!r}.", field="cancel")
+        how = "rendered"
         if not part.notes:
-            stems[part.name] = np.zeros((2, n), dtype=np.float32)
-            continue
-        if part.name in voices:
-            stem = _render_voice_part(voices[part.name], part, arr, n, sr)
+            stem = np.zeros((2, n), dtype=np.float32)
+            how = "empty"
+        elif part.name in voices:
+            stem = _finish_stem(_render_voice_part(voices[part.name], part, arr, n, sr), part.role, sr)
         else:
-            assert synth is not None
-            stem = _render_sf_part(synth, part, arr, n, sr)
-        gain_db = calibration_gain_db(stem, part.role, sr)
-        if gain_db:
-            stem *= np.float32(10.0 ** (gain_db / 20.0))
-        if fade_len:
-            stem[:, n - fade_len :] *= fade
+            assert sf_identity is not None
+            notes = _note_table(part)
+            key = _part_key(part, notes, sf_identity, arr, sr) if cache is not None else ""
+            cached = cache.get(key) if cache is not None else None
+            if cached is not None:
+                stem, how = cached, "cached"
+            else:
+                if synth is None:
+                    synth = _synthesizer(*sf_identity, sr)
+                stem = _finish_stem(_render_sf_part(synth, part, notes, arr, n), part.role, sr)
+                if cache is not None:
+                    stem = cache.put(key, stem)
+        stem.flags.writeable = False
         stems[part.name] = stem
+        if progress is not None:
+            progress((i + 1) / len(arr.parts), f"stem {i + 1}/{len(arr.parts)}: {part.name} ({how})")
     return stems
 
 
-# --------------------------------------------------------------------------- mix
+def voices_for(arr: Arrangement, plugins: Plugins) -> dict[str, Voice]:
+    """Procedural voices for the parts whose instrument a plugin voices.
 
-
-def pan_gains(pan: float) -> tuple[float, float]:
-    """Constant-power pan law (-1 left ... 1 right), normalised to unity at centre.
-
-    ``gl**2 + gr**2 == 2`` everywhere, so a centred mono source keeps its power as it
-    moves; at the extremes one side gets sqrt(2) and the other 0.
+    Asks the ``instrument_voice`` hook (first result wins) once per instrument; parts
+    whose instrument is not in the catalogue, or that no plugin voices, keep the
+    SoundFont.  A hook that raises or returns something not callable is a PluginError
+    naming the instrument.
     """
-    theta = (pan + 1.0) * math.pi / 4.0
-    return math.sqrt(2.0) * math.cos(theta), math.sqrt(2.0) * math.sin(theta)
-
-
-def _pan_stereo(stem: np.ndarray, pan: float) -> np.ndarray:
-    """Pan a stereo stem: its mid follows :func:`pan_gains`, its side narrows to nothing
-    at the extremes, so hard left puts all of it in the left channel and centre
-    leaves it untouched."""
-    if pan == 0.0:
-        return stem
-    gl, gr = pan_gains(pan)
-    width = 1.0 - abs(pan)
-    mid = 0.5 * (stem[0] + stem[1])
-    side = 0.5 * (stem[0] - stem[1]) * np.float32(width)
-    return np.stack([mid * np.float32(gl) + side, mid * np.float32(gr) - side])
-
-
-def _mixdown(stems: Mapping[str, np.ndarray], arr: Arrangement, settings: Mix | None) -> np.ndarray:
-    settings = settings or Mix()
-    missing = [p.name for p in arr.parts if p.name not in stems]
-    if missing:
-        raise InvalidInput(f"No stem for part(s) {', '.join(map(repr, missing))}.", field="stems")
-    lengths = {stems[p.name].shape for p in arr.parts}
-    if len(lengths) > 1:
-        raise InvalidInput(f"Stems differ in shape: {sorted(lengths)}.", field="stems")
-    if not arr.parts:
-        return np.zeros((2, 0), dtype=np.float32)
-    out = np.zeros(next(iter(lengths)), dtype=np.float32)
-    soloing = any(settings.for_part(p.name).solo for p in arr.parts)
+    voices: dict[str, Voice] = {}
+    asked: dict[str, Voice | None] = {}
     for part in arr.parts:
-        track = settings.for_part(part.name)
-        if track.mute or (soloing and not track.solo):
+        instrument = plugins.catalog.instruments.get(part.instrument)
+        if instrument is None:
             continue
-        stem = _pan_stereo(stems[part.name], track.pan)
-        if track.gain_db:
-            out += stem * np.float32(10.0 ** (track.gain_db / 20.0))
-        else:
-            out += stem
-    return out
-
-
-def mix(stems: Mapping[str, np.ndarray], arr: Arrangement, mix: Mix | None = None) -> np.ndarray:
-    """Sum the stems through the mixer: gain, constant-power pan, mute and solo.
-
-    If any part is soloed only soloed parts sound; a muted part never sounds (mute
-    wins over solo).  Mix entries for parts the arrangement lacks are ignored.  This is
-    the dry mix: the reverb sends go to :func:`reverb_bus`, which :func:`render` adds.
-    Returns the pre-master (2, N) sum.
-    """
-    return _mixdown(stems, arr, mix)
-
-
-@functools.lru_cache(maxsize=4)
-def _reverb_ir(sample_rate: int) -> np.ndarray:
-    """A stereo room impulse response: two decorrelated, darkened noise tails decaying
-    60 dB in :data:`REVERB_RT60_SECONDS`, unit energy per channel (so a send of s gives
-    a wet signal about s times as loud as the dry).  Seeded: renders are reproducible."""
-    from scipy.signal import lfilter
-
-    length = int(REVERB_RT60_SECONDS * sample_rate)
-    rng = np.random.default_rng(0x5EB)
-    noise = lfilter([0.45], [1.0, -0.55], rng.standard_normal((2, length)), axis=1)  # gentle low-pass
-    t = np.arange(length) / sample_rate
-    ir = noise * 10.0 ** (-3.0 * t / REVERB_RT60_SECONDS)
-    ir[:, : int(REVERB_PREDELAY_SECONDS * sample_rate)] = 0.0
-    ir /= np.sqrt(np.sum(ir**2, axis=1, keepdims=True))
-    return ir.astype(np.float32)
-
-
-def reverb_bus(
-    stems: Mapping[str, np.ndarray], arr: Arrangement, mix: Mix | None, sample_rate: int
-) -> np.ndarray | None:
-    """The wet signal of the shared reverb: every audible part sends ``reverb`` x its
-    fader gain (post-fader, pre-pan, mono) into one stereo room.  None if nothing is sent.
-
-    Besides the space it gives, the reverb tail softens prestosynth's note-offs, which
-    stop dead (the synthesizer renders no release phase).
-    """
-    settings = mix or Mix()
-    soloing = any(settings.for_part(p.name).solo for p in arr.parts)
-    send = None
-    for part in arr.parts:
-        track = settings.for_part(part.name)
-        if track.mute or (soloing and not track.solo) or track.reverb <= 0.0:
-            continue
-        stem = stems[part.name]
-        level = np.float32(0.5 * track.reverb * 10.0 ** (track.gain_db / 20.0))
-        contribution = (stem[0] + stem[1]) * level
-        send = contribution if send is None else send + contribution
-    if send is None or not np.any(send):
-        return None
-    from scipy.signal import fftconvolve
-
-    return fftconvolve(send[None, :], _reverb_ir(sample_rate), axes=1)[:, : send.shape[0]].astype(np.float32)
-
-
-# --------------------------------------------------------------------------- master
-
-
-def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
-    """BS.1770-4 integrated loudness (LUFS) of (channels, samples) audio; -inf if silent."""
-    import pyloudnorm  # lazy: pulls in scipy.signal (~0.8 s)
-
-    x = np.asarray(audio, dtype=np.float64)
-    if not np.any(x):
-        return float("-inf")
-    block = int(0.4 * sample_rate) + 1
-    if x.shape[1] < block:  # pyloudnorm needs one full 400 ms block
-        x = np.pad(x, ((0, 0), (0, block - x.shape[1])))
-    return float(pyloudnorm.Meter(sample_rate).integrated_loudness(x.T))
-
-
-@functools.lru_cache(maxsize=1)
-def _interpolation_bound() -> float:
-    """Largest factor by which a 4x resample_poly sample can exceed the input's peak
-    (the worst polyphase branch's sum of |taps|, about 2.24, i.e. +7 dB)."""
-    from scipy.signal import resample_poly
-
-    impulse = np.zeros(4 * _TP_CONTEXT + 1)
-    impulse[2 * _TP_CONTEXT] = 1.0
-    h = resample_poly(impulse, TRUE_PEAK_OVERSAMPLE, 1)
-    return max(1.0, max(float(np.abs(h[p::TRUE_PEAK_OVERSAMPLE]).sum()) for p in range(TRUE_PEAK_OVERSAMPLE)))
-
-
-def _block_peaks(x: np.ndarray) -> np.ndarray:
-    """Max |x| over channels per _TP_BLOCK block, widened to the neighbouring blocks
-    (the interpolation filter reaches into them)."""
-    n = x.shape[1]
-    nb = -(-n // _TP_BLOCK)
-    padded = np.zeros((x.shape[0], nb * _TP_BLOCK), dtype=np.float32)
-    padded[:, :n] = x
-    peaks = np.abs(padded).reshape(x.shape[0], nb, _TP_BLOCK).max(axis=(0, 2))
-    wide = peaks.copy()
-    wide[1:] = np.maximum(wide[1:], peaks[:-1])
-    wide[:-1] = np.maximum(wide[:-1], peaks[1:])
-    return wide
-
-
-def _true_peak_blocks(x: np.ndarray, blocks: np.ndarray) -> np.ndarray:
-    """Per-sample true peak (max over channels, the samples and the 4x oversampled
-    phases) of the given sorted blocks, shaped (len(blocks), _TP_BLOCK).
-
-    Runs of consecutive blocks are oversampled together with _TP_CONTEXT samples of
-    context on both sides, which gives the same values as oversampling the whole
-    signal with ``scipy.signal.resample_poly``.
-    """
-    from scipy.signal import resample_poly
-
-    r = TRUE_PEAK_OVERSAMPLE
-    c, n = x.shape
-    nb = -(-n // _TP_BLOCK)
-    padded = np.zeros((c, nb * _TP_BLOCK + 2 * _TP_CONTEXT), dtype=np.float32)
-    padded[:, _TP_CONTEXT : _TP_CONTEXT + n] = x
-    out = np.empty((len(blocks), _TP_BLOCK), dtype=np.float32)
-    runs = np.split(np.arange(len(blocks)), np.flatnonzero(np.diff(blocks) != 1) + 1)
-    for run in runs:
-        for i in range(0, len(run), _TP_CHUNK):
-            sub = run[i : i + _TP_CHUNK]
-            lo, k = int(blocks[sub[0]]) * _TP_BLOCK, len(sub)
-            seg = padded[:, lo : lo + k * _TP_BLOCK + 2 * _TP_CONTEXT]
-            up = np.abs(resample_poly(seg, r, 1, axis=-1)[:, r * _TP_CONTEXT : r * (_TP_CONTEXT + k * _TP_BLOCK)])
-            tp = np.abs(seg[:, _TP_CONTEXT : _TP_CONTEXT + k * _TP_BLOCK])
-            for phase in range(r):  # elementwise maxima: far faster than max over a short axis
-                np.maximum(tp, up[:, phase::r], out=tp)
-            out[sub[0] : sub[0] + k] = tp.max(axis=0).reshape(k, _TP_BLOCK)
-    return out
-
-
-def _true_peak(x: np.ndarray, known: Mapping[int, float] | None = None) -> float:
-    """Linear true peak of x; ``known`` gives exact per-block maxima already measured.
-
-    Blocks whose sample peak times the interpolation filter's worst-case gain cannot
-    beat the running maximum are skipped, so the result is exact and usually cheap.
-    """
-    if x.size == 0:
-        return 0.0
-    peaks = _block_peaks(x)
-    known = dict(known or {})
-    if not known:
-        first = int(np.argmax(peaks))
-        known[first] = float(_true_peak_blocks(x, np.array([first])).max())
-    best = max(known.values())
-    todo = np.array([b for b in np.flatnonzero(peaks * _interpolation_bound() > best) if b not in known])
-    if len(todo):
-        best = max(best, float(_true_peak_blocks(x, todo).max()))
-    return best
-
-
-def true_peak(audio: np.ndarray) -> float:
-    """Linear true peak of (channels, samples) audio, 4x oversampled (BS.1770-4 style)."""
-    return _true_peak(np.asarray(audio, dtype=np.float32))
-
-
-def true_peak_db(audio: np.ndarray) -> float:
-    """:func:`true_peak` in dBTP (-inf for silence)."""
-    tp = true_peak(audio)
-    return 20.0 * math.log10(tp) if tp > 0 else float("-inf")
-
-
-def _sliding_min(x: np.ndarray, before: int, after: int) -> np.ndarray:
-    """min(x[i-before : i+after+1]) for every i (out-of-range counts as 1.0).
-
-    van Herk / Gil-Werman: O(n) with numpy prefix and suffix minima per block.
-    """
-    w = before + after + 1
-    n = x.shape[0]
-    total = -(-(n + before + after) // w) * w
-    xp = np.ones(total, dtype=x.dtype)
-    xp[before : before + n] = x
-    blocks = xp.reshape(-1, w)
-    prefix = np.minimum.accumulate(blocks, axis=1).ravel()
-    suffix = np.minimum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
-    return np.minimum(suffix[:n], prefix[w - 1 : w - 1 + n])
-
-
-def _box_causal(x: np.ndarray, length: int) -> np.ndarray:
-    """Mean of x[i-length+1 : i+1] (before the start counts as 1.0)."""
-    c = np.concatenate([np.zeros(1), np.cumsum(np.concatenate([np.ones(length - 1), x]))])
-    return (c[length:] - c[:-length]) / length
-
-
-def _limiter_gain(required: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Smooth gain envelope that is <= ``required`` at every sample.
-
-    A sliding minimum with look-ahead 2*(ramp-1) and a hold, then two causal box
-    filters of the ramp length: the gain starts falling one double-ramp before a peak
-    (an S-shaped 20 ms fade, no clicks or clipping) and rises again after the hold.
-    At a peak at i every averaged value comes from a window containing i, so the
-    result never exceeds required[i].
-    """
-    ramp = max(1, int(LIMITER_RAMP_SECONDS * sample_rate))
-    hold = int(LIMITER_HOLD_SECONDS * sample_rate)
-    lead = 2 * (ramp - 1)  # the boxes reach this far back: start the minimum that early
-    padded = np.concatenate([np.ones(lead), required])
-    held = _sliding_min(padded, before=hold, after=lead)
-    return _box_causal(_box_causal(held, ramp), ramp)[lead:]
-
-
-def _master(
-    audio: np.ndarray, sample_rate: int, target_lufs: float, true_peak_db: float
-) -> tuple[np.ndarray, float, float]:
-    """Mastered audio with its measured loudness (LUFS) and true peak (dBTP)."""
-    x = np.asarray(audio, dtype=np.float32)
-    if x.ndim != 2:
-        raise InvalidInput(f"audio must be shaped (channels, samples), got {x.shape}", field="audio")
-    if not np.all(np.isfinite(x)):
-        raise InvalidInput("audio contains NaN or infinite samples", field="audio")
-    loudness = integrated_loudness(x, sample_rate)
-    if not math.isfinite(loudness):  # silence (or below the -70 LUFS gate): nothing to scale
-        tp = true_peak(x)
-        return x.copy(), loudness, (20 * math.log10(tp) if tp > 0 else float("-inf"))
-    ceiling = 10.0 ** (true_peak_db / 20.0)
-    aim = ceiling * 10.0 ** (-LIMITER_MARGIN_DB / 20.0)
-    peaks = _block_peaks(x)
-    bound = _interpolation_bound()
-    envelopes: dict[int, np.ndarray] = {}  # per-sample true peak of x, by block
-
-    def measure(blocks: np.ndarray) -> None:
-        todo = np.array([b for b in blocks if b not in envelopes], dtype=np.int64)
-        if len(todo):
-            envelopes.update(zip(todo.tolist(), _true_peak_blocks(x, todo), strict=True))
-
-    def required_gain(gain: float) -> np.ndarray | None:
-        """Per-sample gain keeping gain*x's true peak under ``aim``; None if all 1."""
-        blocks = np.flatnonzero(peaks * bound * gain > aim)
-        measure(blocks)
-        req = None
-        for b in blocks.tolist():
-            env = envelopes[b] * gain
-            if env.max() > aim:
-                if req is None:
-                    req = np.ones(len(peaks) * _TP_BLOCK)
-                req[b * _TP_BLOCK : (b + 1) * _TP_BLOCK] = np.minimum(1.0, aim / np.maximum(env, 1e-12))
-        return None if req is None else req[: x.shape[1]]
-
-    # Limiting lowers loudness, so the gain is raised until the limited result meets
-    # the target (secant steps on the dB gain; loudness(gain) is monotonic).
-    base_db = target_lufs - loudness
-    gain_db, previous = base_db, None
-    for _ in range(MASTER_ITERATIONS):
-        gain = 10.0 ** (gain_db / 20.0)
-        req = required_gain(gain)
-        if req is None:  # a plain gain moves loudness by exactly that many dB
-            env = None
-            y = x * np.float32(gain)
-            loudness = target_lufs
-            break
-        env = _limiter_gain(req, sample_rate).astype(np.float32)
-        y = x * (env * np.float32(gain))
-        loudness = integrated_loudness(y, sample_rate)
-        if abs(loudness - target_lufs) <= 0.05:
-            break
-        slope = 1.0
-        if previous is not None and gain_db != previous[0]:
-            slope = min(1.0, max(0.1, (loudness - previous[1]) / (gain_db - previous[0])))
-        previous = (gain_db, loudness)
-        step_db = min(gain_db + (target_lufs - loudness) / slope, base_db + MAX_MAKEUP_DB) - gain_db
-        if abs(step_db) < 1e-3:  # makeup exhausted: the ceiling wins over the target
-            break
-        gain_db += step_db
-    # Where the limiter left the gain at 1 (block and neighbours), y's true peak is
-    # gain times x's; the limited blocks are measured again on y (gain modulation
-    # can move an intersample peak a hair).
-    known = {b: gain * float(e.max()) for b, e in envelopes.items()}
-    if env is not None:
-        n = x.shape[1]
-        padded = np.ones(len(peaks) * _TP_BLOCK, dtype=np.float32)
-        padded[:n] = env
-        touched = padded.reshape(len(peaks), _TP_BLOCK).min(axis=1) < 1.0
-        touched[1:] |= touched[:-1].copy()
-        touched[:-1] |= touched[1:].copy()
-        again = np.flatnonzero(touched)
-        for b in again.tolist():
-            known.pop(b, None)
-        if len(again):
-            known.update(zip(again.tolist(), _true_peak_blocks(y, again).max(axis=1).tolist(), strict=True))
-    tp = _true_peak(y, known)
-    if tp > ceiling:
-        trim = ceiling / tp * 10.0 ** (-0.01 / 20.0)
-        y *= np.float32(trim)
-        tp *= trim
-        loudness += 20.0 * math.log10(trim)
-    return y, loudness, 20.0 * math.log10(tp) if tp > 0 else float("-inf")
-
-
-def master(audio: np.ndarray, sample_rate: int, target_lufs: float = -14.0, true_peak_db: float = -1.0) -> np.ndarray:
-    """Normalise integrated loudness to ``target_lufs``, then limit the 4x-oversampled
-    true peak to ``true_peak_db`` with a smooth look-ahead limiter.
-
-    If limiting costs loudness the gain is raised and the limiter re-run (up to
-    :data:`MASTER_ITERATIONS` passes, at most :data:`MAX_MAKEUP_DB` of extra gain), so
-    the result lands on the target unless the ceiling makes that unreasonable; then it
-    stays quieter.  Silence (below the -70 LUFS gate) is returned unchanged.  Returns
-    float32 of the input's shape.
-    """
-    return _master(audio, _check_rate(sample_rate), target_lufs, true_peak_db)[0]
+        if part.instrument not in asked:
+            try:
+                voice = plugins.pm.hook.instrument_voice(instrument=instrument)
+            except Exception as exc:  # third-party code: report, naming what was asked
+                raise PluginError(
+                    f"instrument_voice for {part.instrument!r} raised {type(exc).__name__}: {exc}", field="voices"
+                ) from exc
+            if voice is not None and not callable(voice):
+                raise PluginError(
+                    f"instrument_voice for {part.instrument!r} returned {type(voice).__name__}, not a callable",
+                    field="voices",
+                )
+            asked[part.instrument] = voice
+        if asked[part.instrument] is not None:
+            voices[part.name] = asked[part.instrument]
+    return voices
 
 
 # --------------------------------------------------------------------------- render
@@ -778,29 +612,50 @@ def render(
     soundfont: str | os.PathLike[str] | None = None,
     sample_rate: int = 44100,
     voices: Mapping[str, Voice] | None = None,
+    *,
+    cache: StemCache | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
 ) -> RenderResult:
-    """Stems -> mix (+ reverb bus) -> master.
+    """Stems -> mixer (inserts, faders, pan, reverb bus) -> master.
 
-    The audio lasts the piece plus :data:`TAIL_SECONDS`; ``stems`` in the result are
-    the calibrated dry stems.
+    The audio lasts the piece plus :data:`TAIL_SECONDS`.  ``progress`` gets the
+    stems' share (0-0.8) stem by stem, then the mix and the master; ``cancel`` is
+    also checked before the mix and the master.
     """
     sr = _check_rate(sample_rate)
     settings = mix or Mix()
-    stems = render_stems(arr, soundfont=soundfont, sample_rate=sr, voices=voices)
+
+    def report(fraction: float, message: str) -> None:
+        if progress is not None:
+            progress(fraction, message)
+
+    def check(stage: str) -> None:
+        if cancel is not None and cancel.is_set():
+            raise RenderCancelled(f"Render cancelled before {stage}.", field="cancel")
+
+    stems = render_stems(
+        arr,
+        soundfont=soundfont,
+        sample_rate=sr,
+        voices=voices,
+        cache=cache,
+        progress=lambda f, m: report(0.8 * f, m),
+        cancel=cancel,
+    )
+    check("the mix")
     n = n_samples(arr, sr)
-    pre = _mixdown(stems, arr, settings)
-    if pre.shape[1] != n:  # no parts at all
-        pre = np.zeros((2, n), dtype=np.float32)
-    wet = reverb_bus(stems, arr, settings, sr) if arr.parts else None
-    if wet is not None:
-        pre += wet
-        fade_len = min(n, int(END_FADE_SECONDS * sr))
-        pre[:, n - fade_len :] *= (0.5 + 0.5 * np.cos(np.linspace(0.0, np.pi, fade_len))).astype(np.float32)
-    audio, loudness, peak_db = _master(pre, sr, settings.target_lufs, settings.true_peak_db)
+    pre = mixer.premaster(stems, arr, settings, sr) if arr.parts else np.zeros((2, n), dtype=np.float32)
+    report(0.85, "mixed")
+    check("mastering")
+    audio, loudness, peak_db = mastering.master_measured(pre, sr, settings.target_lufs, settings.true_peak_db)
+    report(1.0, "mastered")
     return RenderResult(
-        audio=np.ascontiguousarray(audio[:, :n], dtype=np.float32),
+        audio=np.ascontiguousarray(audio, dtype=np.float32),
         stems=stems,
         sample_rate=sr,
         loudness_lufs=loudness,
         true_peak_db=peak_db,
+        arrangement=arr,
+        mix=settings,
     )

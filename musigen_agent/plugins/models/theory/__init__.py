@@ -53,7 +53,7 @@ class TheoryComposer:
             elif part.role == "counter_melody":
                 notes = write_counter(ctx, part, inst)
             elif part.role == "pad":
-                notes = write_chords(ctx, part, inst, "pad", -10)
+                notes = write_chords(ctx, part, inst, "pump" if ctx.genre.comp_style == "pump" else "pad", -10)
             else:
                 style = ctx.genre.comp_style if harmony_seen == 0 else ALTERNATE_COMP.get(inst.family, "pad")
                 harmony_seen += 1

@@ -21,13 +21,31 @@ CENTRES = {"keys": 62, "guitar": 57, "organ": 62, "synth_lead": 64, "synth_pad":
 Hits = list[tuple[int, int, int]]
 
 
-def _pulse_hits(ctx: Context, weak_only: bool = False, fraction: float = 0.9) -> Hits:
+#: Styles only a guitar plays; another instrument given one comps in block chords.
+GUITAR_ONLY = {"power", "strum"}
+#: Strum rhythms (eighths, one bar of 4/4) by how busy the mood and part are.
+STRUMS = {"sparse": "x..x.x..", "normal": "x.xx.xxx", "busy": "xxxxxxxx"}
+#: Boogie-woogie shuffle: semitones above the root played with it, one per eighth.
+BOOGIE = (7, 7, 9, 9, 10, 10, 9, 9)
+
+
+def busyness(ctx: Context, part: PartSpec) -> str:
+    """'sparse', 'normal' or 'busy' from the mood's and the part's density."""
+    level = ctx.mood.density * part.density
+    return "sparse" if level < 0.85 else "busy" if level > 1.25 else "normal"
+
+
+def _pulse_hits(ctx: Context, weak_only: bool = False, fraction: float = 0.9, strong_only: bool = False) -> Hits:
     lengths = ctx.pulse_lengths()
-    return [
-        (p, int(length * fraction), 4 if s == 3 else 0)
-        for (p, s), length in zip(ctx.pulses, lengths, strict=True)
-        if not weak_only or s < 3
-    ]
+    hits = []
+    for k, ((p, s), length) in enumerate(zip(ctx.pulses, lengths, strict=True)):
+        if (weak_only and s == 3) or (strong_only and s < 2):
+            continue
+        if strong_only:  # hold until the next strong pulse
+            nxt = next((q for q, t in ctx.pulses[k + 1 :] if t >= 2), ctx.bar_ticks)
+            length = nxt - p
+        hits.append((p, int(length * fraction), 4 if s == 3 else 0))
+    return hits
 
 
 def _eighths(ctx: Context, keep: str | None = None, fraction: float = 0.85) -> Hits:
@@ -36,23 +54,45 @@ def _eighths(ctx: Context, keep: str | None = None, fraction: float = 0.85) -> H
     return [(i * EIGHTH, int(EIGHTH * fraction), 6 if i % 2 == 0 else -6) for i, c in enumerate(pattern) if c != "."]
 
 
-def style_hits(ctx: Context, style: str) -> Hits:
-    """The rhythm of one bar for a comping style (falls back to pulses in odd meters)."""
+def style_hits(ctx: Context, style: str, busy: str = "normal") -> Hits:
+    """The rhythm of one bar for a comping style (falls back to pulses in odd meters).
+
+    ``busy`` thins or fills the pattern the way the mood asks: a relaxed strum leaves
+    gaps, an energetic one drives straight eighths.
+    """
     four = ctx.spec.meter == "4/4"
     bar = ctx.bar_ticks
     if style == "pad":
         return [(0, bar, -4)]
+    if style == "pump" and four:
+        # sidechain feel: each chord enters after the kick and dies before the next one
+        every = {"sparse": 2 * TPQ, "normal": TPQ, "busy": EIGHTH}[busy]
+        return [(t + SIXTEENTH // 2, every - SIXTEENTH, 2 if t % TPQ == 0 else -4) for t in range(0, bar, every)]
     if style == "strum":
-        return _eighths(ctx, "x.xx.xxx" if four else None)
+        return _eighths(ctx, STRUMS[busy] if four else None)
+    if style in ("arpeggio", "shuffle") and busy == "sparse":
+        return _pulse_hits(ctx, fraction=0.95)
     if style in ("power", "arpeggio", "shuffle"):
         return _eighths(ctx, fraction=0.7 if style == "power" else 0.95)
-    if style == "shell" and four:
-        return [(0, TPQ + EIGHTH, 4), (TPQ + EIGHTH, EIGHTH + SIXTEENTH, -2)]
+    if style == "shell" and four:  # the Charleston: beat 1 and the 'and' of 2
+        hits = [(0, TPQ + EIGHTH, 4), (TPQ + EIGHTH, EIGHTH + SIXTEENTH, -2)]
+        if busy == "busy":
+            hits += [(2 * TPQ + EIGHTH, EIGHTH, -4), (3 * TPQ + EIGHTH, EIGHTH, 0)]
+        return hits[:1] if busy == "sparse" else hits
     if style in ("boom_chick", "skank"):
-        return _pulse_hits(ctx, weak_only=True, fraction=0.4 if style == "skank" else 0.6)
+        hits = _pulse_hits(ctx, weak_only=True, fraction=0.4 if style == "skank" else 0.6)
+        if busy == "busy":  # the doubled 'bubble' skank, the boom-chick-a
+            hits += [(p + EIGHTH, n // 2, v - 8) for p, n, v in hits]
+        return hits
     if style == "chank" and four:
-        return [(i * SIXTEENTH, SIXTEENTH, 0) for i, c in enumerate("..x...x.x..x..x.") if c == "x"]
-    return _pulse_hits(ctx)
+        pattern = "..x...x.x..x..x." if busy != "sparse" else "..x.......x....."
+        return [(i * SIXTEENTH, SIXTEENTH, 0) for i, c in enumerate(pattern) if c == "x"]
+    if busy == "sparse":
+        return _pulse_hits(ctx, fraction=0.95, strong_only=True)
+    hits = _pulse_hits(ctx)
+    if busy == "busy" and four:  # push the last chord an eighth early
+        hits = hits[:-1] + [(hits[-1][0], EIGHTH, hits[-1][2]), (hits[-1][0] + EIGHTH, EIGHTH, 2)]
+    return hits
 
 
 def voicing_range(inst: Instrument, centre: int) -> tuple[int, int]:
@@ -65,6 +105,9 @@ def _voice(style: str, chord: Chord, centre: int, low: int, high: int, prev: lis
     if style == "power":
         root = nearest_in_range(chord.root, centre - 7, low, high)
         return [p for p in (root, root + 7, root + 12) if p <= high]
+    if style == "shuffle":
+        root = nearest_in_range(chord.root, centre - 7, low, max(low + 11, high - 10))
+        return [root]
     if style == "shell":
         guide = [i for i in chord.intervals if i in (3, 4, 10, 11, 9)] or list(chord.intervals[1:])
         return sorted(nearest_in_range((chord.root + i) % 12, centre, low, high) for i in guide[:2])
@@ -76,28 +119,47 @@ def _voice(style: str, chord: Chord, centre: int, low: int, high: int, prev: lis
 def write_chords(ctx: Context, part: PartSpec, inst: Instrument, style: str, role_offset: int) -> list[Note]:
     """Comp (or pad, with style ``pad``) through the whole form.
 
-    A part density below 0.75 keeps only the strong-beat hits of the pattern.
+    A part density below 0.75 keeps only the strong-beat hits of the pattern; the
+    mood's density picks a sparser or busier variant and its articulation shortens or
+    connects the chords.
     """
     if not inst.polyphonic:
         return write_guide_tones(ctx, inst, role_offset)
+    if style in GUITAR_ONLY and inst.family != "guitar":
+        style = "block"
     centre = CENTRES.get(inst.family, 60)
     low, high = voicing_range(inst, centre)
+    busy = busyness(ctx, part)
     notes: list[Note] = []
     prev: list[int] | None = None
     for section in ctx.sections:
         quiet = section.spec.energy < 0.4
-        hits = style_hits(ctx, "pad" if quiet and style != "arpeggio" else style)
+        played = "pad" if quiet and style != "arpeggio" else style
+        hits = style_hits(ctx, played, busy)
         if part.density < 0.75:
             hits = [h for h in hits if any(h[0] == p for p, strength in ctx.pulses if strength >= 2)] or hits[:1]
         for bar in range(section.spec.bars):
             start = ctx.bar_start(section, bar)
-            for offset, length, accent in hits:
+            cadence = bar == section.spec.bars - 1 and section.spec.bars >= 4 and played not in ("pad", "pump")
+            for offset, length, accent in _cadence(ctx, hits) if cadence else hits:
                 chord = ctx.chord_at(section, bar, offset)
-                voicing = _voice(style, chord, centre, low, high, prev)
-                prev = voicing
+                voicing = _voice(played, chord, centre, low, high, prev)
+                prev = voicing if played != "shuffle" else prev
                 vel = ctx.velocity(section, role_offset, accent)
-                notes.extend(_play(style, start + offset, length, voicing, vel, chord, offset))
+                sounding = length if played in ("pad", "pump") else ctx.sounding(length)
+                notes.extend(_play(played, start + offset, sounding, voicing, vel, chord, offset))
     return notes
+
+
+def _cadence(ctx: Context, hits: Hits) -> Hits:
+    """A section's last bar: the pattern's first half, then the chord held to the barline.
+
+    Players stop the figure on the cadence and let the drum fill lead into the next
+    section, instead of running the same bar pattern straight through.
+    """
+    half = ctx.bar_ticks // 2
+    kept = [h for h in hits if h[0] < half]
+    return kept + [(half, half - 30, 4)]
 
 
 def _play(style: str, start: int, length: int, voicing: list[int], vel: int, chord: Chord, offset: int) -> list[Note]:
@@ -105,11 +167,10 @@ def _play(style: str, start: int, length: int, voicing: list[int], vel: int, cho
         order = [0, len(voicing) - 1, len(voicing) // 2, len(voicing) - 1]
         pitch = voicing[order[(offset // EIGHTH) % 4]]
         return [make_note(start, length, pitch, vel)]
-    if style == "shuffle" and len(voicing) >= 2:
-        lower = voicing[0]
-        sixth = (offset // EIGHTH) % 4 in (2, 3)
-        top = lower + (9 if sixth else 7)
-        return [make_note(start, length, lower, vel), make_note(start, length, top, max(1, vel - 6))]
+    if style == "shuffle":
+        root = voicing[0]
+        step = BOOGIE[(offset // EIGHTH) % len(BOOGIE)]
+        return [make_note(start, length, root, vel), make_note(start, length, root + step, max(1, vel - 6))]
     if style == "strum":
         return [make_note(start + k * 8, max(1, length - k * 8), p, max(1, vel - k)) for k, p in enumerate(voicing)]
     return [make_note(start, length, p, vel) for p in voicing]
@@ -130,5 +191,3 @@ def write_guide_tones(ctx: Context, inst: Instrument, role_offset: int) -> list[
             start = (section.start_bar * section.slots_per_bar + k) * slot
             notes.append(make_note(start, slot, pitch, ctx.velocity(section, role_offset)))
     return notes
-
-

@@ -121,6 +121,14 @@ class Context:
     def length_factor(self) -> float:
         return ARTICULATION[self.mood.articulation][0]
 
+    def sounding(self, length: int, floor: int = 40) -> int:
+        """How long a note written ``length`` ticks long sounds under the mood's articulation.
+
+        Every pitched part follows the mood (not only the melody), so staccato and legato
+        are heard in the whole band, as a player would shorten or connect notes.
+        """
+        return max(min(floor, length), round(length * self.length_factor))
+
     @property
     def accent(self) -> int:
         return ARTICULATION[self.mood.articulation][1]
@@ -138,19 +146,29 @@ def build_context(spec: TrackSpec, catalog: Catalog) -> Context:
             chords = [parse_chord(c) for c in section.chords]
             per_bar = 1
         else:
-            chords = [
-                colour(roman_to_chord(n, spec.key, spec.mode), palette, ctx.scale)
-                for n in progressions[base_name(section.name)]
-            ]
+            chords = [_coloured(n, spec, palette, ctx.scale) for n in progressions[base_name(section.name)]]
             per_bar = slots
         n_slots = section.bars * per_bar
         cycle = [chords[k % len(chords)] for k in range(n_slots)]
         if i == len(spec.sections) - 1 and not section.chords:
-            cycle[-1] = colour(roman_to_chord("I", spec.key, spec.mode), palette, ctx.scale)
+            cycle[-1] = _coloured("I", spec, palette, ctx.scale)
+            if n_slots >= 2 and cycle[-2].root != (ctx.tonic_pc + 7) % 12:
+                cycle[-2] = _coloured("V7" if "7" in ctx.genre.chord_qualities else "V", spec, palette, ctx.scale)
         flats = uses_flats(spec.key, spec.mode)
         ctx.sections.append(SectionHarmony(section, i, bar, cycle, [chord_symbol(c, flats) for c in cycle], per_bar))
         bar += section.bars
     return ctx
+
+
+def _coloured(numeral: str, spec: TrackSpec, palette: tuple[str, ...], scale: tuple[int, ...]) -> Chord:
+    """The numeral's chord, enriched with the palette's colour when the chord is diatonic.
+
+    Chromatic chords (the major V of a minor key, a secondary dominant) keep the
+    quality the numeral gives them: their leading tone is the point, and colouring
+    would swap it for a scale note (E -> Esus4 in A minor).
+    """
+    chord = roman_to_chord(numeral, spec.key, spec.mode)
+    return colour(chord, palette, scale) if set(chord.pitch_classes) <= set(scale) else chord
 
 
 def _progressions_by_section(spec: TrackSpec, genre: Genre) -> dict[str, tuple[str, ...]]:

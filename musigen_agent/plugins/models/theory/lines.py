@@ -20,7 +20,9 @@ EIGHTH, SIXTEENTH = TPQ // 2, TPQ // 4
 
 # ---------------------------------------------------------------- bass
 
-#: 4/4 bass templates: (offset, length, chord degree: r root, 5 fifth, o octave, 3 third, b7, a approach).
+#: 4/4 bass templates: (offset, length, chord degree).  Degrees: r root, 2 ninth, 3 the
+#: chord's third, 5 fifth, 6 sixth, 7 the chord's seventh, b7, o octave, a approach (a
+#: semitone from the next chord's root).
 BASS_TEMPLATES = {
     "reggae": ((0, 600, "r"), (720, 240, "r"), (960, 360, "5"), (1440, 240, "3")),
     "funk": (
@@ -32,62 +34,86 @@ BASS_TEMPLATES = {
         (1320, 120, "o"),
         (1680, 120, "a"),
     ),
-    "pulse": tuple((i * EIGHTH + EIGHTH, EIGHTH - 40, "r") for i in range(4))
-    + tuple((i * EIGHTH, EIGHTH - 60, "r") for i in range(4, 8, 2)),
+    # house bass: off-beat eighths, the kick owns the beat (sidechain feel)
+    "pulse": ((240, 200, "r"), (720, 200, "r"), (1200, 200, "r"), (1680, 200, "o")),
 }
-DEGREES = {"r": 0, "5": 7, "o": 12, "b7": 10}
+#: Walking-bass bars (one degree per beat), chosen bar by bar so the line is not a loop.
+WALKS = (("r", "3", "5", "a"), ("r", "2", "3", "a"), ("r", "o", "7", "a"), ("r", "5", "6", "a"), ("r", "3", "2", "a"))
+#: Blues boogie bass: up the chord and back down, two bars.
+BOOGIE = (("r", "3", "5", "6"), ("b7", "6", "5", "3"))
+#: Rock eighths: root drive, every other bar climbing to the octave and fifth.
+ROCK_EIGHTHS = (("r",) * 7 + ("a",), ("r", "r", "r", "r", "o", "o", "5", "a"))
+DEGREES = {"r": 0, "2": 2, "5": 7, "6": 9, "o": 12, "b7": 10}
 
 
-def _bass_pitch(chord: Chord, degree: str, ref: int, low: int, high: int, nxt: Chord) -> int:
+def _bass_pitch(chord: Chord, degree: str, ref: int, low: int, high: int, nxt: Chord, below: bool = True) -> int:
     if degree == "a":
         target = nearest_in_range(nxt.bass if nxt.bass is not None else nxt.root, ref, low, high)
-        return target - 1 if target - 1 >= low else target + 1
-    if degree == "3":
-        third = next((i for i in chord.intervals if i in (3, 4)), 7)
-        return nearest_in_range((chord.root + third) % 12, ref, low, high)
+        step = -1 if below else 1
+        return target + step if low <= target + step <= high else target - step
     root = chord.bass if chord.bass is not None else chord.root
     base = nearest_in_range(root, ref, low, high)
-    pitch = base + DEGREES[degree]
-    return pitch if pitch <= high else base
+    if degree == "3":
+        interval = next((i for i in chord.intervals if i in (3, 4)), 7)
+    elif degree == "7":
+        interval = next((i for i in chord.intervals if i in (9, 10, 11)), 10)
+    elif degree == "6":
+        interval = 8 if chord.is_minor and 9 not in chord.intervals else 9
+    else:
+        interval = DEGREES[degree]
+    pitch = base + interval
+    return pitch if pitch <= high else pitch - 12 if pitch - 12 >= low else base
 
 
 def write_bass(ctx: Context, part: PartSpec, inst: Instrument, style: str) -> list[Note]:
     """A bass line in the genre's style, always landing on the root on the downbeat.
 
-    A part density below 0.75 plays roots on the strong beats only.
+    A part density below 0.75 plays roots on the strong beats only, and so does a
+    sparse (sad, relaxed) mood for the driving styles; the mood's articulation sets how
+    long each note rings.
     """
     low, high = max(inst.low, 28), min(inst.high, max(inst.low + 24, 60))
     ref = nearest_in_range(ctx.tonic_pc, 38, low, high)
     four = ctx.spec.meter == "4/4"
+    if part.density < 0.75 or (ctx.mood.density * part.density < 0.85 and style in ("eighths", "pulse")):
+        style = "root"
     notes: list[Note] = []
     for section in ctx.sections:
         quiet = section.spec.energy < 0.4
+        rng = rng_for(ctx.spec.seed, "bass", part.name, part.seed, section.base, section.spec.seed)
         for bar in range(section.spec.bars):
             start = ctx.bar_start(section, bar)
-            rhythm = _bass_rhythm(ctx, section, "root" if part.density < 0.75 else style, four, quiet)
+            rhythm = _bass_rhythm(ctx, section, style, four, quiet, bar, rng)
+            nxt = _next_chord(ctx, section, bar)
             for offset, length, degree in rhythm:
                 chord = ctx.chord_at(section, bar, offset)
-                nxt = _next_chord(ctx, section, bar)
-                pitch = _bass_pitch(chord, degree, ref, low, high, nxt)
+                pitch = _bass_pitch(chord, degree, ref, low, high, nxt, below=bar % 2 == 0)
                 accent = 6 if offset == 0 else 0
-                notes.append(make_note(start + offset, length, pitch, ctx.velocity(section, 2, accent)))
+                vel = ctx.velocity(section, 2, accent)
+                notes.append(make_note(start + offset, ctx.sounding(length, floor=120), pitch, vel))
     return notes
 
 
-def _bass_rhythm(ctx: Context, section: SectionHarmony, style: str, four: bool, quiet: bool) -> list:
+def _bass_rhythm(
+    ctx: Context, section: SectionHarmony, style: str, four: bool, quiet: bool, bar: int, rng: random.Random
+) -> list[tuple[int, int, str]]:
     if style in BASS_TEMPLATES and four and not quiet:
         return list(BASS_TEMPLATES[style])
     lengths = ctx.pulse_lengths()
     if quiet or style == "sustained":
         slot = ctx.bar_ticks // section.slots_per_bar
         return [(k * slot, slot - 20, "r") for k in range(section.slots_per_bar)]
-    if style == "walking":
+    if style in ("walking", "boogie") and four:
+        degrees = BOOGIE[bar % 2] if style == "boogie" else rng.choice(WALKS)
+        return [(b * TPQ, TPQ - 30, d) for b, d in enumerate(degrees)]
+    if style in ("walking", "boogie"):
         n = len(lengths)
         degrees = (["r", "3", "5"] + ["5"] * n)[: n - 1] + ["a"] if n > 1 else ["r"]
         return [(p, ln - 30, d) for (p, _), ln, d in zip(ctx.pulses, lengths, degrees, strict=True)]
     if style == "eighths":
         n = ctx.bar_ticks // EIGHTH
-        return [(i * EIGHTH, EIGHTH - 40, "a" if i == n - 1 else "r") for i in range(n)]
+        degrees = ROCK_EIGHTHS[bar % 2] if n == 8 else ("r",) * (n - 1) + ("a",)
+        return [(i * EIGHTH, EIGHTH - 40, d) for i, d in enumerate(degrees)]
     return [(p, ln - 30, "r" if s == 3 else "5") for (p, s), ln in zip(ctx.pulses, lengths, strict=True) if s >= 2]
 
 
@@ -134,11 +160,28 @@ STEP_WEIGHTS = {
     "fiddle": {1: 3, -1: 3, 2: 2, -2: 2},
     "blues": {0: 2, 1: 2, -1: 2, -2: 1, 2: 1},
 }
-BLUES_SCALE = (0, 3, 5, 7, 10)
+#: Blues melodies: the major blues scale (major pentatonic plus the blue minor third)
+#: in a major key, the minor blues scale (with the flat fifth) in a minor one.
+BLUES_SCALES = {"major": (0, 2, 3, 4, 7, 9), "minor": (0, 3, 5, 6, 7, 10)}
+#: Chance that a short off-beat note leading into a strong beat becomes a half-step
+#: approach to it (a chromatic passing or neighbour tone), by melody style.
+APPROACH = {"lyrical": 0.2, "riff": 0.2, "bebop": 0.45, "fiddle": 0.15, "blues": 0.35}
+#: Chance that a strong-beat note of a quarter or longer leans in from the scale step
+#: above (an appoggiatura, resolving down to the chord tone half-way through).
+APPOGGIATURA = {"lyrical": 0.12, "riff": 0.05, "bebop": 0.08, "fiddle": 0.05, "blues": 0.05}
+#: Chance that a pulse of a motif's later bar re-picks its rhythm cell instead of
+#: echoing the first bar: melodies repeat their rhythms far more than their pitches.
+RECAST = 0.3
 
 
-def _motif_rhythm(ctx: Context, rng: random.Random, style: str, bars: int, density: float) -> list[tuple[int, int]]:
-    """Onsets and lengths (ticks from the motif start) for ``bars`` bars."""
+def _motif_rhythm(
+    ctx: Context, rng: random.Random, style: str, bars: int, density: float, template: list[str] | None = None
+) -> tuple[list[tuple[int, int]], list[str]]:
+    """Onsets and lengths (ticks from the motif start) for ``bars`` bars, and the first bar's cells.
+
+    Later bars (and a bar built on ``template``) echo the first bar's rhythm cells,
+    re-picking a few, so the line has a recognisable rhythm.
+    """
     weights = dict(CELL_WEIGHTS.get(style, CELL_WEIGHTS["lyrical"]))
     for k in ("rest", "hold"):
         if k in weights:
@@ -148,30 +191,40 @@ def _motif_rhythm(ctx: Context, rng: random.Random, style: str, bars: int, densi
             weights[k] *= density
     notes: list[tuple[int, int]] = []
     lengths = ctx.pulse_lengths()
+    first: list[str] = []
     for bar in range(bars):
-        for (p, _s), length in zip(ctx.pulses, lengths, strict=True):
+        base = template if bar == 0 else first
+        for j, ((p, _s), length) in enumerate(zip(ctx.pulses, lengths, strict=True)):
             cells = COMPOUND_CELLS if length % 720 == 0 else SIMPLE_CELLS
-            cell = pick(rng, {k: v for k, v in weights.items() if k in cells})
-            if bar == 0 and p == 0 and cell in ("rest", "hold", "syncop"):
+            if base and rng.random() >= RECAST and base[j] in cells:
+                cell = base[j]
+            else:
+                cell = pick(rng, {k: v for k, v in weights.items() if k in cells})
+            if bar == 0 and p == 0 and cell in ("rest", "hold", "syncop") and template is None:
                 cell = "q"
+            if bar == 0:
+                first.append(cell)
             at = bar * ctx.bar_ticks + p
             if cell == "hold" and notes:
                 s, d = notes[-1]
                 notes[-1] = (s, at + length - s)
                 continue
             notes.extend((at + round(o * length), round(d * length)) for o, d in cells[cell])
-    return notes
+    return notes, first
 
 
 def _scale_pitches(ctx: Context, low: int, high: int, style: str) -> list[int]:
-    pcs = {(ctx.tonic_pc + i) % 12 for i in BLUES_SCALE} if style == "blues" else set(ctx.scale)
+    if style == "blues":
+        pcs = {(ctx.tonic_pc + i) % 12 for i in BLUES_SCALES[ctx.spec.mode]}
+    else:
+        pcs = set(ctx.scale)
     return [p for p in range(low, high + 1) if p % 12 in pcs]
 
 
 def melody_range(ctx: Context, inst: Instrument) -> tuple[int, int]:
-    """About an octave and a half around the instrument's singing register."""
+    """About an octave and a fourth around the instrument's singing register (real tunes span 7-16 semitones)."""
     centre = max(60, min(76, (inst.low + inst.high) // 2)) + ctx.mood.register_shift
-    low, high = max(inst.low, centre - 9), min(inst.high, centre + 10)
+    low, high = max(inst.low, centre - 7), min(inst.high, centre + 8)
     return (low, high) if high - low >= 12 else (inst.low, inst.high)
 
 
@@ -179,34 +232,42 @@ def write_melody(ctx: Context, part: PartSpec, inst: Instrument, style: str) -> 
     """The lead line: motifs per kind of section, answered and varied, cadencing at ends.
 
     Material is keyed by the section's kind and seed, so a verse and its repeat share
-    a motif while a regenerated section gets its own.
+    a motif while a regenerated section gets its own; a repeat keeps the statement and
+    answers it differently (a varied repeat, as songs do).  Short off-beat notes may
+    become chromatic approaches to the next strong-beat chord tone.
     """
     low, high = melody_range(ctx, inst)
     pitches = _scale_pitches(ctx, low, high, style)
     density = ctx.mood.density * part.density
     label = (part.name, part.seed)
     notes: list[Note] = []
-    motifs: dict[tuple[str, int], tuple[list[tuple[int, int]], list[int], int]] = {}
+    motifs: dict[tuple[str, int], tuple[list[tuple[int, int]], list[str], list[int], int]] = {}
+    seen: dict[tuple[str, int], int] = {}
     for section in ctx.sections:
         if section.base == "intro" and len(ctx.sections) > 1:
             continue
         kind = (section.base, section.spec.seed)
+        repeat = seen.get(kind, 0)
+        seen[kind] = repeat + 1
         rng = rng_for(ctx.spec.seed, "melody", label, kind)
         if kind not in motifs:
-            rhythm = _motif_rhythm(ctx, rng, style, 2, density)
+            rhythm, cells = _motif_rhythm(ctx, rng, style, 2, density)
             steps = [
                 int(pick(rng, {str(k): v for k, v in STEP_WEIGHTS.get(style, STEP_WEIGHTS["lyrical"]).items()}))
                 for _ in rhythm
             ]
-            motifs[kind] = (rhythm, steps, len(pitches) // 2 + rng.randint(-2, 2))
-        rhythm, steps, pos = motifs[kind]
+            motifs[kind] = (rhythm, cells, steps, len(pitches) // 2 + rng.randint(-2, 2))
+        rhythm, cells, steps, pos = motifs[kind]
         lift = 2 if section.spec.energy >= 0.75 else 0
+        line: list[tuple[int, int, int, int, bool]] = []
+        lean = rng_for(ctx.spec.seed, "appoggiatura", label, kind)
         for unit in range(0, section.spec.bars, 2):
             unit_bars = min(2, section.spec.bars - unit)
             answer = (unit // 2) % 2 == 1
             u_rhythm, u_steps = rhythm, steps
             if answer:
-                tail = _motif_rhythm(ctx, rng_for(ctx.spec.seed, "answer", label, kind), style, 2, density)
+                tail_rng = rng_for(ctx.spec.seed, "answer", label, kind, *((repeat,) if repeat else ()))
+                tail, _ = _motif_rhythm(ctx, tail_rng, style, 2, density, cells)
                 u_rhythm = [n for n in rhythm if n[0] < ctx.bar_ticks] + [n for n in tail if n[0] >= ctx.bar_ticks]
                 u_steps = [-s for s in steps] + steps
             base_tick = ctx.bar_start(section, unit)
@@ -227,8 +288,23 @@ def write_melody(ctx: Context, part: PartSpec, inst: Instrument, style: str) -> 
                     pitch = _chord_tone(chord, pitch, low, high, root=last and section is ctx.sections[-1])
                     pos = min(range(len(pitches)), key=lambda i: abs(pitches[i] - pitch))
                 dur = (unit_bars * ctx.bar_ticks - offset) if last else max(60, round(length * ctx.length_factor))
-                vel = ctx.velocity(section, 6, ctx.accent if strong else 0) + rng.randint(-3, 3)
-                notes.append(make_note(base_tick + offset, dur, pitch, max(1, min(127, vel))))
+                vel = max(1, min(127, ctx.velocity(section, 6, ctx.accent if strong else 0) + rng.randint(-3, 3)))
+                upper = next((p for p in pitches if p > pitch), None)
+                if strong and not last and length >= TPQ and upper and lean.random() < APPOGGIATURA.get(style, 0):
+                    half = length // 2
+                    line.append((base_tick + offset, half, upper, vel, True))
+                    line.append((base_tick + offset + half, max(60, dur - half), pitch, max(1, vel - 8), False))
+                    continue
+                line.append((base_tick + offset, dur, pitch, vel, strong))
+        approach = rng_for(ctx.spec.seed, "approach", label, kind)
+        chance = APPROACH.get(style, APPROACH["lyrical"])
+        for i, (start, dur, pitch, vel, strong) in enumerate(line):
+            nxt = line[i + 1] if i + 1 < len(line) else None
+            if nxt and not strong and nxt[4] and nxt[0] - start <= TPQ // 2 and approach.random() < chance:
+                target = nxt[2]
+                pitch = target - 1 if pitch <= target else target + 1
+                pitch = pitch if low <= pitch <= high else nxt[2]
+            notes.append(make_note(start, dur, pitch, vel))
     return notes
 
 

@@ -35,6 +35,11 @@ HAND_PERCUSSION = {
 ACCENTS = {"X": 14, "x": 0, "o": -38}
 #: Time-keeping lanes thinned by a low density and doubled by a high one.
 THIN_LANES = {"closed_hat", "ride", "shaker"}
+EIGHTH, SIXTEENTH = TPQ // 2, TPQ // 4
+#: Lanes that carry the backbeat, in order of preference (for a drag before it).
+BACKBEAT_LANES = ("snare", "clap", "side_stick")
+#: Bars per phrase; the last bar of each is varied.
+PHRASE = 4
 #: Lanes kept when a section is quiet (energy below 0.4).
 QUIET_LANES = {"closed_hat", "ride", "pedal_hat", "shaker", "side_stick", "kick"}
 
@@ -59,14 +64,23 @@ def write_drums(ctx: Context, part: PartSpec, hand: bool, share: bool) -> list[N
     """Notes of a kit (``hand`` False) or a percussion part over the whole form.
 
     ``share``: another rhythm part exists, so the kit leaves hand-percussion lanes to it.
-    A part density below 0.75 drops ghost notes and every other hi-hat; above 1.3 it
-    doubles the hi-hat into sixteenths.
+    The mood's density times the part's thins the groove below 0.75 (no ghost notes,
+    hats on the beat) and drives straight eighth hats above 1.3 (a sixteenth after each
+    beat: one-e-and, leaving the 'a' free for pickups).  The last bar of
+    every four-bar phrase is a variation (a kick pickup, an open hat, a drag, a
+    tambourine roll) and a swung ride groove gets left-hand snare comping, so bars are
+    not copies of each other -- a groove consistency of exactly 1 sounds like a loop.
+    A driving (energetic) part varies every second bar.
     """
-    lanes = {k: v for k, v in groove_for(ctx).lanes.items() if (k in HAND_PERCUSSION) == hand or not share}
-    if not lanes:
-        lanes = _default_percussion(ctx) if hand else _default_kit(ctx)
+    groove = {k: v for k, v in groove_for(ctx).lanes.items() if (k in HAND_PERCUSSION) == hand or not share}
+    if not groove:
+        groove = _default_percussion(ctx) if hand else _default_kit(ctx)
+    level = ctx.mood.density * part.density
     notes: list[Note] = []
-    step = ctx.bar_ticks // len(next(iter(lanes.values())))
+    step = ctx.bar_ticks // len(next(iter(groove.values())))
+    per_beat = max(1, TPQ // step)
+    comping = not hand and "ride" in groove and "snare" not in groove
+    straight = ctx.spec.swing < 0.3  # sixteenth hats would fight a swung groove
     for section in ctx.sections:
         quiet = section.spec.energy < 0.4
         rng = rng_for(ctx.spec.seed, "drums", part.name, part.seed, section.base, section.spec.seed)
@@ -76,21 +90,32 @@ def write_drums(ctx: Context, part: PartSpec, hand: bool, share: bool) -> list[N
             fill_from = (
                 ctx.bar_ticks - ctx.pulse_lengths()[-1] if last_bar and not hand and section.spec.bars >= 2 else None
             )
+            lanes = groove
+            phrase_end = bar % PHRASE == PHRASE - 1 or (level > 1.3 and bar % 2 == 1)
+            if (phrase_end and fill_from is None) or (hand and last_bar):
+                lanes = _vary(groove, rng, per_beat, hand or last_bar)
+            if comping and not quiet:
+                lanes = _comp(lanes, rng, per_beat)
+            elif level >= 0.75:
+                lanes = _ghosts(lanes, rng)
             for lane, pattern in sorted(lanes.items()):
                 if quiet and lane not in QUIET_LANES:
                     continue
+                hits = {i * step for i, ch in enumerate(pattern) if ch != "."}
+                drive = level > 1.3 and lane in THIN_LANES and straight and all(t % EIGHTH == 0 for t in hits)
                 for i, ch in enumerate(pattern):
                     if ch == "." or (fill_from is not None and i * step >= fill_from):
                         continue
                     if quiet and lane == "kick" and i != 0:
                         continue
-                    if part.density < 0.75 and (ch == "o" or (lane in THIN_LANES and (i * step) % TPQ)):
+                    if level < 0.75 and (ch == "o" or (lane in THIN_LANES and (i * step) % TPQ)):
                         continue
                     accent = ACCENTS[ch] + (rng.randint(-4, 4) if ch != "X" else 0)
                     vel = ctx.velocity(section, -6 if lane in ("closed_hat", "ride", "shaker") else 0, accent)
                     notes.append(make_note(start + i * step, step, DRUMS[lane], vel))
-                    if part.density > 1.3 and lane in THIN_LANES and step >= TPQ // 2:
-                        notes.append(make_note(start + i * step + step // 2, step // 2, DRUMS[lane], max(1, vel - 20)))
+                    at = i * step + SIXTEENTH
+                    if drive and (i * step) % TPQ == 0 and at not in hits:
+                        notes.append(make_note(start + at, SIXTEENTH, DRUMS[lane], max(1, vel - 20)))
             if fill_from is not None:
                 notes.extend(_fill(ctx, section, start + fill_from, ctx.bar_ticks - fill_from, rng))
         if not hand and section.index > 0 and section.spec.energy >= 0.6:
@@ -99,6 +124,74 @@ def write_drums(ctx: Context, part: PartSpec, hand: bool, share: bool) -> list[N
         end = ctx.sections[-1]
         notes.append(make_note(ctx.bar_start(end, end.spec.bars - 1), TPQ, DRUMS["crash"], ctx.velocity(end, 4)))
     return notes
+
+
+def _set(pattern: str, i: int, ch: str) -> str:
+    return pattern[:i] + ch + pattern[i + 1 :]
+
+
+def _vary(lanes: dict[str, str], rng: random.Random, per_beat: int, hand: bool) -> dict[str, str]:
+    """One bar's variation of the groove: one or two of the moves a drummer uses to mark a phrase end."""
+    lanes = dict(lanes)
+    n = len(next(iter(lanes.values())))
+    last_beat = range(n - per_beat, n)
+    moves = []
+    if "kick" in lanes and lanes["kick"][n - 1] == ".":
+        moves.append("kick_pickup")
+    hats = [i for i, c in enumerate(lanes.get("closed_hat", "")) if c != "." and i % per_beat and i >= n // 2]
+    if hats:
+        moves.append("open_hat")
+    back = next((k for k in BACKBEAT_LANES if k in lanes), None)
+    snares = [i for i, c in enumerate(lanes[back]) if c in "Xx"] if back else []
+    if back and snares and snares[-1] > 0 and lanes[back][snares[-1] - 1] == ".":
+        moves.append("drag")
+    roll_lane = next((k for k in ("tambourine", "conga_high", "conga_low", "snare") if k in lanes), None)
+    if hand and roll_lane:
+        moves.append("roll")
+    if not moves:
+        return lanes
+    for move in rng.sample(moves, min(len(moves), 2 if hand else rng.choice((1, 2)))):
+        if move == "kick_pickup":
+            lanes["kick"] = _set(lanes["kick"], n - 1, "x")
+        elif move == "open_hat":
+            at = hats[-1]
+            lanes["closed_hat"] = "".join(
+                "." if at <= i < (at // per_beat + 1) * per_beat else c for i, c in enumerate(lanes["closed_hat"])
+            )
+            lanes["open_hat"] = _set(lanes.get("open_hat", "." * n), at, "x")
+        elif move == "drag" and back:
+            lanes[back] = _set(lanes[back], snares[-1] - 1, "o")
+        elif move == "roll" and roll_lane:
+            lanes[roll_lane] = "".join(("x" if i in last_beat else c) for i, c in enumerate(lanes[roll_lane]))
+    return lanes
+
+
+def _ghosts(lanes: dict[str, str], rng: random.Random) -> dict[str, str]:
+    """Move or add one snare ghost note, so a ghost-note groove breathes from bar to bar."""
+    pattern = lanes.get("snare", "")
+    ghosts = [i for i, c in enumerate(pattern) if c == "o"]
+    if len(ghosts) < 2 or rng.random() < 0.4:
+        return lanes
+    free = [i for i, c in enumerate(pattern) if c == "." and i % 2]
+    lanes = dict(lanes)
+    if free:
+        moved = _set(pattern, rng.choice(ghosts), ".") if rng.random() < 0.5 else pattern
+        lanes["snare"] = _set(moved, rng.choice(free), "o")
+    return lanes
+
+
+def _comp(lanes: dict[str, str], rng: random.Random, per_beat: int) -> dict[str, str]:
+    """Left-hand snare (and an occasional kick 'bomb') on off-beats, different every bar, as jazz drummers comp."""
+    lanes = dict(lanes)
+    n = len(next(iter(lanes.values())))
+    offbeats = [i for i in range(n) if i % per_beat]
+    snare = ["."] * n
+    for i in rng.sample(offbeats, rng.choice((0, 1, 1, 2))):
+        snare[i] = "o" if rng.random() < 0.7 else "x"
+    lanes["snare"] = "".join(snare)
+    if "kick" in lanes and rng.random() < 0.2:
+        lanes["kick"] = _set(lanes["kick"], rng.choice(offbeats), "x")
+    return lanes
 
 
 def _fill(ctx: Context, section: SectionHarmony, start: int, length: int, rng: random.Random) -> list[Note]:
