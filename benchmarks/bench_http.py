@@ -109,7 +109,7 @@ def main() -> None:
     formats = [f for f in args.formats.split(",") if f]
 
     from musigen_agent.config import Settings
-    from musigen_agent.http.keys import create_key
+    from musigen_agent.keys import create_key
     from musigen_agent.services import open_services
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -36,7 +36,9 @@ def _err(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def command(fn: Callable[..., Any], name: str | None = None, help: str | None = None) -> Callable[..., Any]:
+def command(
+    fn: Callable[..., Any], name: str | None = None, help: str | None = None, app_: typer.Typer | None = None
+) -> Callable[..., Any]:
     """Register ``fn`` as a command whose errors become one-line messages and exit codes (2 bad input, 1 internal)."""
 
     @functools.wraps(fn)
@@ -59,7 +61,9 @@ def command(fn: Callable[..., Any], name: str | None = None, help: str | None = 
             _err(f"internal error: {type(exc).__name__}: {exc} (run again with --debug for the traceback)")
             raise typer.Exit(1) from None
 
-    return app.command(name=name, help=help)(wrapper)
+    if fn.__name__ == "list_":
+        name = "list"
+    return (app_ or app).command(name=name, help=help)(wrapper)
 
 
 def _allowed(exc: MusigenError) -> str:
@@ -283,6 +287,90 @@ def plugins(db: Db = None, as_json: AsJson = False, debug: Debug = False) -> Non
                 typer.echo(f"             {r['error']}")
 
     _out(_services(db).list_plugins(), as_json, human)
+
+
+@command
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind; beyond loopback API keys are required.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    require_keys: Annotated[
+        bool | None, typer.Option("--require-keys/--open", help="Force key checks on or off (loopback only).")
+    ] = None,
+    db: Db = None,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs) with the MCP server mounted at /mcp."""
+    from .http import serve as serve_http
+
+    serve_http(_services(db), host, port, require_keys=require_keys)
+
+
+@command
+def mcp(
+    http: Annotated[bool, typer.Option("--http", help="Serve streamable HTTP instead of stdio.")] = False,
+    host: Annotated[str, typer.Option(help="Address for --http.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port for --http.")] = 8765,
+    db: Db = None,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """Run the MCP server: stdio for desktop assistants, or streamable HTTP with --http."""
+    from .mcp_server import run_http, run_stdio
+
+    if http:
+        run_http(_services(db), host, port)
+    else:
+        run_stdio(_services(db))
+
+
+keys_app = typer.Typer(no_args_is_help=True, help="API keys for the HTTP server (stored hashed).")
+app.add_typer(keys_app, name="keys")
+
+
+def _keys_command(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return command(fn, app_=keys_app)
+
+
+@_keys_command
+def create(
+    name: Annotated[str, typer.Argument(help="Who or what uses the key.")],
+    scope: Annotated[list[str] | None, typer.Option(help="read, compose or admin; repeatable.")] = None,
+    db: Db = None,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """Create a key and print its token once (only its hash is stored)."""
+    from .keys import create_key
+
+    token, record = create_key(_services(db).registry.db, name, scope or ["read"])
+    _out({"token": token, **record}, as_json, lambda r: typer.echo(f"{r['id']} {r['scopes']}\ntoken: {token}"))
+
+
+@_keys_command
+def list_(db: Db = None, as_json: AsJson = False, debug: Debug = False) -> None:
+    """List keys (never their tokens)."""
+    from .keys import list_keys
+
+    rows = list_keys(_services(db).registry.db)
+    _out(
+        rows,
+        as_json,
+        lambda rs: [typer.echo(f"{r['id']}  {r['name']}  {r['scopes']}  revoked={r['revoked']}") for r in rs],
+    )
+
+
+@_keys_command
+def revoke(
+    key_id: Annotated[str, typer.Argument(help="Key id (or its unique name).")],
+    db: Db = None,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """Revoke a key."""
+    from .keys import revoke_key
+
+    _out(revoke_key(_services(db).registry.db, key_id), as_json, lambda r: typer.echo(f"revoked {r['id']}"))
 
 
 def _catalog_command(kind: str, columns: Callable[[dict[str, Any]], str]) -> None:

@@ -1,4 +1,9 @@
-"""File writers: Standard MIDI, WAV and JSON.
+"""File writers: every export format, and :func:`write_outputs`, the one dispatcher.
+
+Formats (:data:`FORMATS`): Standard MIDI, WAV, FLAC, Ogg Vorbis, MP3 (tagged), the
+stems as a zip of WAV files, a piano-roll PNG and the spec as JSON.  The audio
+encoders live in :mod:`musigen_agent.encode`, the picture in
+:mod:`musigen_agent.pianoroll`.
 
 Every writer is atomic: it writes a temporary file in the target's directory and then
 ``os.replace``-s it over the target, so a reader (or a crash) never sees a half-written
@@ -17,17 +22,48 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import struct
-from collections.abc import Callable
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 import symusic
 
+from . import encode
 from .errors import InvalidInput
-from .spec import Arrangement
+from .spec import Arrangement, TrackSpec
+
+if TYPE_CHECKING:
+    from .render import RenderResult
+
+#: Every format :func:`write_outputs` writes, with what it is.
+FORMATS: dict[str, str] = {
+    "mid": "Standard MIDI file (type 1: a named track per part, tempo, key, time signature, section markers)",
+    "wav": "WAV, stereo, 16-bit (or 24-bit), 44.1 kHz (or 48 kHz)",
+    "flac": "FLAC, lossless, stereo, 16-bit (or 24-bit)",
+    "ogg": "Ogg Vorbis, stereo, about 190 kbps",
+    "mp3": "MP3, stereo, 192 kbps, ID3v2 title and genre",
+    "stems": "zip of one 32-bit float WAV per part as mixed (pre-master) plus the reverb return",
+    "png": "piano roll: one colour per part, section markers",
+    "json": "the spec and summary as JSON",
+}
+#: Formats made from the rendered audio (the others need no render).
+AUDIO_FORMATS = frozenset({"wav", "flac", "ogg", "mp3", "stems"})
+#: File name of each format, after the base name.
+SUFFIXES = {
+    "mid": ".mid",
+    "wav": ".wav",
+    "flac": ".flac",
+    "ogg": ".ogg",
+    "mp3": ".mp3",
+    "stems": "_stems.zip",
+    "png": ".png",
+    "json": ".json",
+}
 
 _PITCH_CLASSES = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 
@@ -189,25 +225,118 @@ def write_wav(audio: np.ndarray, sample_rate: int, path: str | os.PathLike[str],
     ``subtype`` is a soundfile subtype (PCM_16, PCM_24, FLOAT...).  Non-finite samples
     are rejected rather than written as noise.
     """
-    import soundfile  # lazy: ~90 ms import, not needed by MIDI-only callers
+    data = encode.check_audio(audio, sample_rate)
+    blob = encode.soundfile_bytes(data, int(sample_rate), "WAV", subtype)
+    return write_bytes(blob, path)
 
-    data = np.asarray(audio)
-    if data.ndim != 2 or not 1 <= data.shape[0] <= 8:
+
+def _stem_file_names(names: Iterable[str]) -> list[str]:
+    """A safe, unique ``.wav`` file name for every stem name, in order."""
+    used: set[str] = set()
+    out = []
+    for name in names:
+        base = re.sub(r"[^\w.-]+", "_", name, flags=re.UNICODE).strip("._") or "part"
+        candidate, k = f"{base}.wav", 2
+        while candidate.lower() in used:
+            candidate, k = f"{base}_{k}.wav", k + 1
+        used.add(candidate.lower())
+        out.append(candidate)
+    return out
+
+
+def write_stems_zip(stems: Mapping[str, np.ndarray], sample_rate: int, path: str | os.PathLike[str]) -> Path:
+    """Write one 32-bit float WAV per stem into a zip, named after the stem.
+
+    Float keeps the stems exact (pre-master they may exceed full scale, and their sum
+    must equal the mix); stored without compression, which float audio barely repays.
+    """
+    entries = [
+        (file, encode.check_audio(stem, sample_rate))
+        for file, stem in zip(_stem_file_names(stems), stems.values(), strict=True)
+    ]
+
+    def write(fh: IO[bytes]) -> None:
+        with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as archive:
+            for file, stem in entries:
+                archive.writestr(file, encode.soundfile_bytes(stem, int(sample_rate), "WAV", "FLOAT"))
+
+    return _atomic_write(path, write)
+
+
+def write_outputs(
+    formats: Iterable[str],
+    folder: str | os.PathLike[str],
+    basename: str,
+    *,
+    spec: TrackSpec,
+    arrangement: Arrangement,
+    midi: bytes,
+    rendered: RenderResult | None,
+    summary: Mapping[str, Any] | None = None,
+    sample_rate: int | None = None,
+    bit_depth: int = 16,
+) -> dict[str, Path]:
+    """Write every requested format as ``folder/basename<suffix>``; returns format -> path
+    in the order asked.
+
+    ``rendered`` is required for :data:`AUDIO_FORMATS`.  ``sample_rate`` resamples the
+    audio (44100 or 48000; default: the render's rate) and ``bit_depth`` (16 or 24)
+    applies to WAV and FLAC.  The MP3 tag carries the spec's title and genre; the JSON
+    holds the spec and ``summary``.  Each file is written atomically, one after another.
+    """
+    wanted = list(dict.fromkeys(formats))
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown:
+        raise InvalidInput(f"Unknown format {unknown[0]!r}.", field="formats", allowed=sorted(FORMATS))
+    if bit_depth not in encode.PCM_SUBTYPES:
         raise InvalidInput(
-            f"audio must be shaped (channels, samples) with 1-8 channels, got {data.shape}", field="audio"
+            f"bit depth must be 16 or 24, got {bit_depth}", field="bit_depth", allowed=sorted(encode.PCM_SUBTYPES)
         )
-    if not np.all(np.isfinite(data)):
-        raise InvalidInput("audio contains NaN or infinite samples", field="audio")
-    if not 1 <= int(sample_rate) <= 768_000:
-        raise InvalidInput(f"sample_rate {sample_rate} is out of range", field="sample_rate")
-    if not soundfile.check_format("WAV", subtype):
-        raise InvalidInput(
-            f"subtype {subtype!r} is not a WAV subtype",
-            field="subtype",
-            allowed=sorted(soundfile.available_subtypes("WAV")),
-        )
-    frames = np.ascontiguousarray(data.T)
-    return _atomic_write(path, lambda fh: soundfile.write(fh, frames, int(sample_rate), subtype=subtype, format="WAV"))
+    needs_audio = AUDIO_FORMATS.intersection(wanted)
+    if needs_audio and rendered is None:
+        raise InvalidInput(f"{', '.join(sorted(needs_audio))} need(s) rendered audio.", field="formats")
+    audio, rate = None, None
+    if rendered is not None and needs_audio:
+        rate = int(sample_rate or rendered.sample_rate)
+        if rate not in encode.SAMPLE_RATES and rate != rendered.sample_rate:
+            raise InvalidInput(
+                f"sample_rate must be one of {encode.SAMPLE_RATES}, got {rate}",
+                field="sample_rate",
+                allowed=list(encode.SAMPLE_RATES),
+            )
+        audio = encode.resample(encode.check_audio(rendered.audio, rendered.sample_rate), rendered.sample_rate, rate)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    for fmt in wanted:
+        path = folder / f"{basename}{SUFFIXES[fmt]}"
+        if fmt == "mid":
+            write_bytes(midi, path)
+        elif fmt == "json":
+            write_json({"spec": spec.model_dump(mode="json"), "summary": dict(summary or {})}, path)
+        elif fmt == "png":
+            from .pianoroll import pianoroll_png
+
+            write_bytes(pianoroll_png(arrangement), path)
+        elif fmt == "stems":
+            assert rendered is not None and rate is not None
+            stems = {
+                name: encode.resample(stem, rendered.sample_rate, rate) for name, stem in rendered.track_stems().items()
+            }
+            write_stems_zip(stems, rate, path)
+        else:
+            assert audio is not None and rate is not None
+            if fmt == "wav":
+                blob = encode.wav_bytes(audio, rate, bit_depth)
+            elif fmt == "flac":
+                blob = encode.flac_bytes(audio, rate, bit_depth)
+            elif fmt == "ogg":
+                blob = encode.ogg_bytes(audio, rate)
+            else:
+                blob = encode.mp3_bytes(audio, rate, title=spec.title, genre=spec.genre)
+            write_bytes(blob, path)
+        written[fmt] = path
+    return written
 
 
 def write_json(obj: Any, path: str | os.PathLike[str]) -> Path:

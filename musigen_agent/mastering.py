@@ -66,7 +66,11 @@ def _k_weighting(sample_rate: int) -> np.ndarray:
         cos, alpha = math.cos(w0), math.sin(w0) / (2.0 * q)
         if kind == "high_shelf":
             sq = 2.0 * math.sqrt(a) * alpha
-            b = [a * ((a + 1) + (a - 1) * cos + sq), -2 * a * ((a - 1) + (a + 1) * cos), a * ((a + 1) + (a - 1) * cos - sq)]
+            b = [
+                a * ((a + 1) + (a - 1) * cos + sq),
+                -2 * a * ((a - 1) + (a + 1) * cos),
+                a * ((a + 1) + (a - 1) * cos - sq),
+            ]
             den = [(a + 1) - (a - 1) * cos + sq, 2 * ((a - 1) - (a + 1) * cos), (a + 1) - (a - 1) * cos - sq]
         else:
             b = [(1 + cos) / 2, -(1 + cos), (1 + cos) / 2]

@@ -64,6 +64,18 @@ def m001_initial(db: Database) -> None:
     db["renders"].create_index(["track_id", "version"])
 
 
+@migrations()
+def m002_api_keys(db: Database) -> None:
+    """API keys for the HTTP surface: only SHA-256 hashes of tokens are stored."""
+    db["api_keys"].create(
+        {"id": str, "name": str, "prefix": str, "token_sha256": str, "scopes": str, "created": str, "revoked": str},
+        pk="id",
+        not_null={"name", "token_sha256", "scopes", "created"},
+        if_not_exists=True,
+    )
+    db["api_keys"].create_index(["token_sha256"], unique=True, if_not_exists=True)
+
+
 def apply(db: Database) -> None:
     """Bring ``db`` up to the current schema (idempotent)."""
     migrations.apply(db)

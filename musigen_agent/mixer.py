@@ -95,7 +95,7 @@ def active_rms(stem: np.ndarray, sample_rate: int) -> float:
         power = np.array([np.mean(np.square(stem, dtype=np.float64))]) if stem.size else np.zeros(1)
     else:
         v = stem[:, : frames * hop].reshape(stem.shape[0], frames, hop)
-        power = np.einsum("ckh,ckh->k", v, v, dtype=np.float64) / (stem.shape[0] * hop)
+        power = np.einsum("ckh,ckh->k", v, v).astype(np.float64) / (stem.shape[0] * hop)  # no temporaries
     peak = float(power.max())
     if peak <= 0.0:
         return 0.0
@@ -367,9 +367,7 @@ def reverb_bus(
     return _wet(_sum_tracks(stems, arr, settings, sample_rate)[1], sample_rate)
 
 
-def premaster(
-    stems: Mapping[str, np.ndarray], arr: Arrangement, settings: Mix | None, sample_rate: int
-) -> np.ndarray:
+def premaster(stems: Mapping[str, np.ndarray], arr: Arrangement, settings: Mix | None, sample_rate: int) -> np.ndarray:
     """The pre-master mix: dry tracks plus the reverb return, (2, N) float32."""
     dry, send = _sum_tracks(stems, arr, settings, sample_rate)
     wet = _wet(send, sample_rate)

@@ -244,6 +244,34 @@ def plan_sections(genre: Genre, total_bars: int, names: list[str] | None = None)
     return sections
 
 
+def with_chords(sections: list[SectionSpec], chords: dict[str | None, list[str]]) -> list[SectionSpec]:
+    """Put stated progressions into the sections: the composer then plays them one chord per bar, in order.
+
+    ``chords`` maps a section kind ('chorus') to its own progression and None to the
+    piece's.  The piece's progression goes into the body (verses, choruses...), so the
+    intro and outro keep the genre's framing and the final cadence on the tonic; a
+    form with no body, or a tagged progression whose section is not in the form,
+    takes it everywhere rather than lose it.
+    """
+    if not chords:
+        return sections
+    kinds = {_kind(s.name) for s in sections}
+    main = chords.get(None) or next((v for k, v in chords.items() if k not in kinds), None)
+    body = [s for s in sections if _kind(s.name) not in EDGES] or sections
+    out = []
+    for s in sections:
+        own = chords.get(_kind(s.name))
+        if own is None and s in body:
+            own = main
+        out.append(s.model_copy(update={"chords": list(own)}) if own else s)
+    return out
+
+
+def _kind(section: str) -> str:
+    """'verse_2' -> 'verse'."""
+    return re.sub(r"_\d+$", "", section)
+
+
 def _base_bars(name: str, phrase: int) -> int:
     """Natural length: edges and connectors 4 bars, main sections two 4-bar phrases (or one 12-bar)."""
     if name in EDGES or name in SHORT:
@@ -484,12 +512,17 @@ def implied_genre(instruments: list[str], catalog: Catalog) -> str | None:
     """The one genre whose band holds every named instrument (two or more), else None.
 
     A single instrument says little (a piano fits six genres), so it implies nothing;
-    'flute and cello' or 'sax and trumpet' point at one style.
+    'flute and cello' or 'sax and trumpet' point at one style.  Instruments outside
+    every band (a French horn, a harp) are compared by type instead: horn, harp and
+    timpani are orchestral and wind instruments, and only one band has both.
     """
     names = set(instruments)
     if len(names) < 2:
         return None
     fits = [g.name for g in catalog.genres.values() if names <= set(g.instruments)]
+    if not fits:
+        types = {catalog.instrument(n).type for n in names}
+        fits = [g.name for g in catalog.genres.values() if types <= {catalog.instrument(i).type for i in g.instruments}]
     return fits[0] if len(fits) == 1 else None
 
 

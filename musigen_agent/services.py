@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from .compose import compose as compose_arrangement
 from .config import Settings
 from .diff import diff_versions
 from .edits import State, apply_ops
-from .errors import InvalidInput
+from .errors import InvalidInput, NotFound
 from .ops import parse_ops
 from .plugin_manager import Plugins, load_plugins
 from .refine_words import EXAMPLES, read_instruction
@@ -38,7 +38,7 @@ def _no_progress(fraction: float, message: str) -> None:
 
 
 #: Formats a render can produce, with what each is.
-FORMATS = {"mid": "Standard MIDI file", "wav": "16-bit 44.1 kHz stereo WAV", "json": "the spec and summary as JSON"}
+FORMATS = export.FORMATS
 CATALOG_KINDS = ("instruments", "genres", "moods", "models")
 
 
@@ -49,6 +49,8 @@ class Services:
     settings: Settings
     plugins: Plugins
     registry: Registry
+    #: Rendered stems kept between renders (memory + settings.home/cache/stems), made on first render.
+    _stem_cache: Any = field(default=None, init=False, repr=False, compare=False)
 
     # ------------------------------------------------------------------ compose
     def compose(
@@ -81,7 +83,27 @@ class Services:
         view["notes"] = parsed.notes + composition.warnings
         return view
 
+    def read_description(self, description: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+        """What compose would understand from the words, without composing or storing anything."""
+        parsed = intent.parse(description, self.plugins.catalog, _overrides(overrides))
+        return {
+            "spec": parsed.spec.model_dump(mode="json"),
+            "provenance": {k: asdict(v) for k, v in parsed.provenance.items()},
+            "ignored": parsed.ignored,
+            "notes": parsed.notes,
+        }
+
     # ------------------------------------------------------------------ refine
+    def read_instruction(self, track_id: str, instruction: str, version: int | None = None) -> dict[str, Any]:
+        """The ops an instruction would apply to a version (dry run: nothing is stored)."""
+        view = self.get_track(track_id, version)
+        reading = read_instruction(instruction, TrackSpec.model_validate(view["spec"]), self.plugins.catalog)
+        return {
+            "track": view,
+            "applied": [{"op": u.op.model_dump(mode="json"), "words": u.words} for u in reading.ops],
+            "not_understood": reading.not_understood,
+        }
+
     def refine(
         self,
         track_id: str,
@@ -186,6 +208,26 @@ class Services:
         view["versions"] = self.registry.count_versions(track_id)
         return view
 
+    def render_file(self, track_id: str, name: str) -> Path:
+        """The rendered file of ``track_id`` called ``name`` (the latest if rendered twice).
+
+        Only files the registry recorded for that track are returned, so a name can
+        never reach outside the renders (``..`` or absolute paths match nothing).
+        """
+        for row in reversed(self.registry.list_renders(track_id)):
+            path = Path(row["path"])
+            if path.name == name and path.is_file():
+                return path
+        self.registry.get_track(track_id)  # a NotFound naming the track when it does not exist
+        raise NotFound(
+            f"Track {track_id!r} has no rendered file {name!r}; get_track lists its files, render makes more.",
+            field="name",
+        )
+
+    def midi(self, track_id: str, version: int | None = None) -> bytes:
+        """A version's Standard MIDI File bytes (no file is written)."""
+        return export.midi_bytes(_load(self.registry.get_version(track_id, version))[1])
+
     def list_tracks(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
         return self.registry.list_tracks(limit=limit, offset=offset)
 
@@ -204,12 +246,24 @@ class Services:
         return self.registry.list_plugins()
 
     # ------------------------------------------------------------------ internals
-    def _render_audio(self, arr: Arrangement, mix: Mix, formats: list[str]) -> Any:
-        if "wav" not in formats:
+    def _render_audio(self, arr: Arrangement, mix: Mix, formats: list[str], progress: Progress | None = None) -> Any:
+        """Render only when a requested format is made from audio; stems come from (and
+        go to) the studio's stem cache, plugin voices replace SoundFont presets."""
+        if not export.AUDIO_FORMATS.intersection(formats):
             return None
-        from .render import render  # lazy: pulls in the synthesizer and loudness meter
+        from .render import render, voices_for  # lazy: pulls in the synthesizer
+        from .stem_cache import StemCache
 
-        return render(arr, mix, soundfont=self.settings.soundfont)
+        if self._stem_cache is None:
+            self._stem_cache = StemCache(self.settings.home / "cache" / "stems")
+        return render(
+            arr,
+            mix,
+            soundfont=self.settings.soundfont,
+            voices=voices_for(arr, self.plugins),
+            cache=self._stem_cache,
+            progress=progress,
+        )
 
     def _write_files(
         self,
@@ -223,17 +277,19 @@ class Services:
         out_dir: str | Path | None,
     ) -> list[dict[str, Any]]:
         folder = Path(out_dir) if out_dir else self.settings.renders_dir / track_id
-        folder.mkdir(parents=True, exist_ok=True)
         stem = track_id if number == 1 else f"{track_id}_v{number}"
+        written = export.write_outputs(
+            formats,
+            folder,
+            stem,
+            spec=spec,
+            arrangement=arr,
+            midi=midi,
+            rendered=rendered,
+            summary=summarize(spec, arr) if "json" in formats else None,
+        )
         files = []
-        for fmt in formats:
-            path = folder / f"{stem}.{fmt}"
-            if fmt == "mid":
-                export.write_bytes(midi, path)
-            elif fmt == "wav":
-                export.write_wav(rendered.audio, rendered.sample_rate, path)
-            elif fmt == "json":
-                export.write_json({"spec": spec.model_dump(mode="json"), "summary": summarize(spec, arr)}, path)
+        for fmt, path in written.items():
             data = path.read_bytes()
             row = {
                 "track_id": track_id,

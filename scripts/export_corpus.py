@@ -18,7 +18,9 @@ def main() -> None:
     parser.add_argument("out", help="folder to write OUT/<genre>/<collection>/<name>.mid into")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    result = export_music21(args.out, workers=args.workers, progress=lambda f, m: print(f"{f:4.0%} {m}", file=sys.stderr))
+    result = export_music21(
+        args.out, workers=args.workers, progress=lambda f, m: print(f"{f:4.0%} {m}", file=sys.stderr)
+    )
     print(json.dumps({k: v for k, v in result.items() if k != "errors"} | {"errors": len(result["errors"])}))
     for line in result["errors"][:20]:
         print("error:", line, file=sys.stderr)

@@ -270,3 +270,14 @@ def test_reference_file_has_provenance_and_a_band_for_every_judged_metric():
     for scope in ("piece", "melody"):
         for band in ref["ranges"][scope].values():
             assert band["lo"] <= band["hi"]
+
+
+def test_analyze_survives_a_drums_only_piece(small_spec, catalog):
+    kit = part("kit", "rhythm", "drum_kit", [(k * Q, 60, 36) for k in range(8)], drum=True)
+    empty = part("piano", "harmony", "acoustic_piano", [])
+    arr = arrangement([kit, empty], [SectionPlan(name="verse", start_bar=0, bars=2, chords=["C", "C"])])
+    result = analyze(small_spec, arr, catalog)
+    json.dumps(result, allow_nan=False)
+    assert result["piece"]["pitch_class_entropy"] is None and result["piece"]["melody_chord_tone_ratio"] is None
+    assert result["control"]["key"]["estimate"] is None
+    assert result["piece"]["empty_beat_rate"] == 0.0 and result["reference"]["melody"]["pitch_range"]["value"] is None

@@ -182,3 +182,14 @@ def test_console_script_runs_without_traceback(tmp_path):
         env=env,
     )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "tempo" in bad.stderr
+
+
+def test_keys_create_list_revoke(tmp_path):
+    db = str(tmp_path / "r.sqlite")
+    made = json.loads(cli("keys", "create", "bot", "--scope", "compose", "--db", db, "--json").stdout)
+    assert made["token"].startswith("msk_") and made["scopes"] == ["compose"]
+    listed = json.loads(cli("keys", "list", "--db", db, "--json").stdout)
+    assert [k["id"] for k in listed] == [made["id"]] and "token" not in listed[0]
+    assert json.loads(cli("keys", "revoke", made["id"], "--db", db, "--json").stdout)["revoked"]
+    bad = cli("keys", "create", "x", "--scope", "root", "--db", db)
+    assert bad.exit_code == 2 and "scope" in bad.stderr

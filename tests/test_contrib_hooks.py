@@ -12,25 +12,25 @@ from typing import Any
 import numpy as np
 import pytest
 
-from musigen_agent import hookimpl
+from musigen_agent import hookimpl, render
 from musigen_agent.catalog import Genre, Groove, Instrument, Mood
 from musigen_agent.compose import compose
 from musigen_agent.errors import InvalidInput
 from musigen_agent.plugin_manager import load_plugins
 from musigen_agent.plugins.models.theory import TheoryComposer
-from musigen_agent.spec import Arrangement
+from musigen_agent.spec import Arrangement, PartSpec
 from musigen_agent.testing import compose_text, small_spec
 
-KALIMBA = Instrument(
-    name="kalimba", type="percussion", family="chromatic_percussion", gm_program=108, low=60, high=88,
-    roles=("melody", "harmony"), synonyms=("thumb piano",),
+UKULELE = Instrument(
+    name="ukulele", type="string", family="guitar", gm_program=24, low=60, high=81, roles=("harmony", "melody"),
+    synonyms=("taropatch",),
 )  # fmt: skip
 
 
-class Kalimba:
+class Ukulele:
     @hookimpl
     def register_instruments(self, register):
-        register(KALIMBA)
+        register(UKULELE)
 
 
 def velocities(arr: Arrangement) -> list[int]:
@@ -38,13 +38,13 @@ def velocities(arr: Arrangement) -> list[int]:
 
 
 def test_hook_register_instruments():
-    plugins = load_plugins(entry_points=False, extra=[("kalimba", Kalimba())])
-    assert plugins.status("kalimba").provides == {"instruments": ["kalimba"]}
+    plugins = load_plugins(entry_points=False, extra=[("ukulele", Ukulele())])
+    assert plugins.status("ukulele").provides == {"instruments": ["ukulele"]}
     listed = {row["name"]: row for row in plugins.catalog.describe("instruments")}
-    assert listed["kalimba"]["plugin"] == "kalimba" and listed["kalimba"]["gm_program"] == 108
-    result = compose_text(plugins, "a thumb piano tune")  # the synonym reaches intent parsing
-    part = next(p for p in result.arrangement.parts if p.instrument == "kalimba")
-    assert part.program == 108 and part.notes and all(60 <= n.pitch <= 88 for n in part.notes)
+    assert listed["ukulele"]["plugin"] == "ukulele" and listed["ukulele"]["gm_program"] == 24
+    result = compose_text(plugins, "a happy taropatch tune")  # the synonym reaches intent parsing
+    part = next(p for p in result.arrangement.parts if p.instrument == "ukulele")
+    assert part.program == 24 and part.notes and all(60 <= n.pitch <= 81 for n in part.notes)
 
 
 def test_hook_register_genres_may_name_instruments_of_later_plugins():
@@ -53,18 +53,18 @@ def test_hook_register_genres_may_name_instruments_of_later_plugins():
         def register_genres(self, register):
             register(
                 Genre(
-                    name="lofi", instruments=("kalimba", "bass_guitar", "drum_kit"), tempo_range=(70, 90),
+                    name="lofi", instruments=("ukulele", "bass_guitar", "drum_kit"), tempo_range=(70, 90),
                     grooves=(Groove(name="lazy", lanes={"kick": "X.......X.......", "snare": "....X.......X..."}),),
                     chord_qualities=("maj7", "m7"), progressions=(("ii7", "V7", "Imaj7"),), form=("verse", "chorus"),
                 )
             )  # fmt: skip
 
     # The genre's plugin loads first; the instrument it needs arrives later.
-    plugins = load_plugins(entry_points=False, extra=[("lofi", Lofi()), ("kalimba", Kalimba())])
+    plugins = load_plugins(entry_points=False, extra=[("lofi", Lofi()), ("ukulele", Ukulele())])
     assert plugins.status("lofi").status == "ok"
     assert plugins.catalog.owner("genres", "lofi") == "lofi"
     result = compose(small_spec(plugins.catalog, "lofi", "relaxed"), plugins)
-    assert {p.instrument for p in result.arrangement.parts} == {"kalimba", "bass_guitar", "drum_kit"}
+    assert {p.instrument for p in result.arrangement.parts} == {"ukulele", "bass_guitar", "drum_kit"}
 
 
 def test_hook_register_moods():
@@ -163,34 +163,42 @@ def test_hook_after_compose_chains_with_the_last_loaded_plugin_first():
     assert seen == ["noop"]
 
 
-def test_hook_instrument_voice_is_firstresult():
-    """The first non-None voice wins; plugins loaded later are asked first.
+def test_hook_instrument_voice_is_firstresult_and_voices_the_render():
+    """The renderer asks the hook per instrument: the first non-None voice wins, later-loaded plugins first."""
 
-    The hook's contract is declared in hookspecs.py; the renderer's ``voices``
-    argument plays what it returns (see tests/test_render.py).
-    """
+    def tone(level: float) -> Any:
+        def voice(pitch: int, velocity: int, seconds: float, sample_rate: int) -> np.ndarray:
+            t = np.arange(int(seconds * sample_rate)) / sample_rate
+            return (level * np.sin(2 * np.pi * 440.0 * 2 ** ((pitch - 69) / 12) * t)).astype(np.float32)
 
-    def voice(level: float) -> Any:
-        return lambda pitch, velocity, seconds, sample_rate: np.full(int(seconds * sample_rate), level, np.float32)
+        return voice
+
+    everything, ukulele_only = tone(0.1), tone(0.5)
 
     class Everything:
         @hookimpl
         def instrument_voice(self, instrument):
-            return voice(0.1)
+            return everything
 
-    class KalimbaOnly:
+    class UkuleleOnly:
         @hookimpl
         def instrument_voice(self, instrument):
-            return voice(0.5) if instrument.name == "kalimba" else None
+            return ukulele_only if instrument.name == "ukulele" else None
 
     plugins = load_plugins(
-        entry_points=False, extra=[("kalimba", Kalimba()), ("everything", Everything()), ("only", KalimbaOnly())]
+        entry_points=False, extra=[("ukulele", Ukulele()), ("everything", Everything()), ("only", UkuleleOnly())]
     )
-    hook = plugins.pm.hook.instrument_voice
-    assert hook.spec.opts["firstresult"]
-    kalimba = hook(instrument=plugins.catalog.instrument("kalimba"))
-    piano = hook(instrument=plugins.catalog.instrument("acoustic_piano"))
-    assert kalimba(60, 100, 0.01, 1000)[0] == pytest.approx(0.5)  # "only" was loaded last: asked first
-    assert piano(60, 100, 0.01, 1000)[0] == pytest.approx(0.1)  # "only" said None: the next plugin answers
+    assert plugins.pm.hook.instrument_voice.spec.opts["firstresult"]
+    parts = [
+        PartSpec(name="uke", instrument="ukulele", role="melody"),
+        PartSpec(name="piano", instrument="acoustic_piano", role="harmony"),
+    ]
+    arr = compose(small_spec(plugins.catalog, "folk", "happy", parts=parts, bars=2), plugins).arrangement
+    voices = render.voices_for(arr, plugins)
+    assert voices["uke"] is ukulele_only  # "only" was loaded last, so it is asked first
+    assert voices["piano"] is everything  # "only" said None for the piano: the next plugin answers
+    stems = render.render_stems(arr, sample_rate=22050, voices=voices)  # no SoundFont needed: every part voiced
+    assert all(np.abs(stem).max() > 0 for stem in stems.values())
+
     plugins.quarantine("everything", "test")
-    assert hook(instrument=plugins.catalog.instrument("acoustic_piano")) is None  # None: use the SoundFont
+    assert render.voices_for(arr, plugins) == {"uke": ukulele_only}  # None everywhere else: the SoundFont plays

@@ -18,7 +18,6 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 import zipfile
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -97,7 +96,8 @@ def venv(tmp_path: Path) -> Venv:
             [str(path / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
         ).strip()
     )
-    (site / "deps.pth").write_text(f"{ROOT}\n{sysconfig.get_paths()['purelib']}\n")
+    deps = [p for p in sys.path if p.endswith("site-packages")]  # this venv's, and any its .pth files add
+    (site / "deps.pth").write_text("\n".join([str(ROOT), *deps]) + "\n")
     home = tmp_path / "home"
     home.mkdir()
     return Venv(path, site, home)

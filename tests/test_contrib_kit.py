@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from musigen_agent import hookimpl
-from musigen_agent.catalog import Genre, Groove, Instrument, Mood
+from musigen_agent.catalog import Catalog, Genre, Groove, Instrument, Mood
 from musigen_agent.plugin_manager import DEFAULT_PLUGINS
 from musigen_agent.plugins.models.theory import TheoryComposer
 from musigen_agent.spec import Arrangement
@@ -233,6 +233,26 @@ def test_drum_flags_are_checked():
     )
     tabla, cajon = [p for p in problems if p.code == "drums"]
     assert "roles=('rhythm',)" in tabla.message and "set is_drum=True" in cajon.message
+
+
+def test_a_word_that_already_means_another_item_is_caught():
+    plugin = registers("register_instruments", instrument(synonyms=("sax", "mbira_x")))
+    problem = only(check_plugin(plugin), "shadowed-word")
+    assert problem.subject == "instrument 'kalimba_test'"
+    assert "'sax' selects 'saxophone'" in problem.message and "drop it from synonyms" in problem.message
+
+
+def test_a_name_that_is_another_items_synonym_is_caught(monkeypatch):
+    """Whatever ``Catalog.synonyms`` maps the name to is what users get; make it the other item."""
+    original = Catalog.synonyms
+
+    def first_come(self: Catalog, kind: str) -> dict[str, str]:
+        table = original(self, kind)
+        return {**table, "kalimba_test": "saxophone"} if kind == "instruments" else table
+
+    monkeypatch.setattr(Catalog, "synonyms", first_come)
+    problem = only(check_plugin(registers("register_instruments", instrument())), "unreachable-name")
+    assert "--instrument kalimba_test" in problem.message and "rename it" in problem.message
 
 
 def test_progressions_qualities_grooves_and_form_are_checked():

@@ -1,4 +1,5 @@
-"""File writers: MIDI read back with mido and pretty_midi, atomic WAV/JSON writes."""
+"""File writers: MIDI read back with mido and pretty_midi, atomic writes, and every export
+format re-opened in a standard reader (soundfile, mutagen, zipfile, Pillow, json)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import soundfile
 
 from musigen_agent import export
 from musigen_agent.errors import InvalidInput
-from musigen_agent.spec import TPQ, Arrangement, Note, Part, SectionPlan
+from musigen_agent.spec import TPQ, Arrangement, Note, Part, PartSpec, SectionPlan, SectionSpec, TrackSpec
 
 BAR = 4 * TPQ
 
@@ -325,3 +326,150 @@ def test_midi_reads_back_with_symusic_including_utf8_names() -> None:
         assert (got.program, got.is_drum) == (want.program, want.is_drum)
     assert [(m.time, m.text) for m in score.markers] == [(m.time, m.text) for m in expected.markers]
     assert [(k.key, k.tonality) for k in score.key_signatures] == [(-2, 0)]
+
+
+# ----------------------------------------------------------------- every format, re-opened
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    from musigen_agent import render
+
+    return render.render(make_arrangement(), sample_rate=44100)
+
+
+def _spec(title: str = "Überlied") -> TrackSpec:
+    return TrackSpec(
+        title=title,
+        genre="jazz",
+        moods=["calm"],
+        tempo=120,
+        key="Bb",
+        mode="major",
+        sections=[SectionSpec(name="intro", bars=2), SectionSpec(name="chorus_2", bars=2)],
+        parts=[PartSpec(name="Lead Piano", instrument="acoustic_piano", role="melody")],
+    )
+
+
+def test_formats_are_described() -> None:
+    assert set(export.FORMATS) == {"mid", "wav", "flac", "ogg", "mp3", "stems", "png", "json"}
+    assert export.AUDIO_FORMATS < set(export.FORMATS)
+    from musigen_agent.services import FORMATS
+
+    assert FORMATS is export.FORMATS
+
+
+def test_every_format_reopens_in_a_standard_reader(tmp_path: Path, rendered) -> None:  # type: ignore[no-untyped-def]
+    import zipfile
+
+    from mutagen.mp3 import MP3
+    from PIL import Image
+
+    arr = make_arrangement()
+    written = export.write_outputs(
+        list(export.FORMATS),
+        tmp_path,
+        "song",
+        spec=_spec(),
+        arrangement=arr,
+        midi=export.midi_bytes(arr),
+        rendered=rendered,
+        summary={"bars": 4},
+    )
+    assert list(written) == list(export.FORMATS)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written.values())  # no temp files
+    seconds = rendered.seconds
+    for fmt in ("wav", "flac", "ogg", "mp3"):
+        data, rate = soundfile.read(written[fmt], dtype="float32", always_2d=True)
+        assert (rate, data.shape[1]) == (44100, 2), fmt
+        # MP3 adds the encoder's delay and pads to whole frames (1152 samples)
+        assert data.shape[0] / rate == pytest.approx(seconds, abs=0.06 if fmt == "mp3" else 1e-3), fmt
+    assert soundfile.info(written["wav"]).subtype == "PCM_16"
+    wav, _ = soundfile.read(written["wav"], dtype="float32", always_2d=True)
+    assert np.abs(wav.T - rendered.audio).max() <= 0.5 / 32768 + 1e-9
+    flac, _ = soundfile.read(written["flac"], dtype="float32", always_2d=True)
+    assert np.array_equal(flac, wav)  # lossless
+    tags = MP3(written["mp3"])
+    assert str(tags["TIT2"]) == "Überlied" and str(tags["TCON"]) == "jazz"
+    assert tags.info.length == pytest.approx(seconds, abs=0.1)
+    pm = pretty_midi.PrettyMIDI(str(written["mid"]))
+    assert pm.get_end_time() == pytest.approx(arr.seconds - 30 / TPQ * 0.5, abs=0.05)
+    with zipfile.ZipFile(written["stems"]) as archive:
+        names = archive.namelist()
+        assert names == ["Lead_Piano.wav", "bass.wav", "drums.wav", "empty_strings.wav", "reverb.wav"]
+        stems = [soundfile.read(io.BytesIO(archive.read(n)), dtype="float32", always_2d=True) for n in names]
+    assert {(s.shape, sr) for s, sr in stems} == {((rendered.audio.shape[1], 2), 44100)}
+    from musigen_agent import mixer
+
+    total = sum(s.astype(np.float64) for s, _ in stems)
+    pre = mixer.premaster(rendered.stems, arr, rendered.mix, 44100)
+    assert np.abs(total.T - pre).max() <= np.abs(pre).max() * 1e-3  # < -60 dB
+    with Image.open(written["png"]) as image:
+        image.load()
+        assert image.format == "PNG" and image.width >= 640
+        colours = {c for _, c in image.getcolors(maxcolors=100_000)}
+    from musigen_agent.pianoroll import PALETTE
+
+    assert {PALETTE[0], PALETTE[1], PALETTE[2]} <= colours  # one colour per playing part
+    data = json.loads(written["json"].read_text(encoding="utf-8"))
+    assert data["spec"]["title"] == "Überlied" and data["summary"] == {"bars": 4}
+
+
+def test_48k_24_bit_is_resampled(tmp_path: Path, rendered) -> None:  # type: ignore[no-untyped-def]
+    arr = make_arrangement()
+    written = export.write_outputs(
+        ["wav", "flac"],
+        tmp_path,
+        "hi",
+        spec=_spec(),
+        arrangement=arr,
+        midi=b"",
+        rendered=rendered,
+        sample_rate=48000,
+        bit_depth=24,
+    )
+    for path in written.values():
+        info = soundfile.info(path)
+        assert (info.samplerate, info.subtype) == (48000, "PCM_24")
+        assert info.duration == pytest.approx(rendered.seconds, abs=1e-3)
+    audio, _ = soundfile.read(written["wav"], dtype="float32", always_2d=True)
+    spectrum = np.abs(np.fft.rfft(audio[:, 0]))
+    assert spectrum.argmax() == pytest.approx(
+        np.abs(np.fft.rfft(rendered.audio[0])).argmax() * len(spectrum) / (rendered.audio.shape[1] // 2 + 1), rel=0.01
+    )  # same pitch content at the new rate
+
+
+def test_write_outputs_rejects_what_it_cannot_do(tmp_path: Path, rendered) -> None:  # type: ignore[no-untyped-def]
+    arr = make_arrangement()
+    kwargs = {"spec": _spec(), "arrangement": arr, "midi": b""}
+    with pytest.raises(InvalidInput) as err:
+        export.write_outputs(["aiff"], tmp_path, "x", rendered=rendered, **kwargs)
+    assert err.value.field == "formats" and "mp3" in err.value.allowed
+    with pytest.raises(InvalidInput) as err:
+        export.write_outputs(["mp3"], tmp_path, "x", rendered=None, **kwargs)
+    assert err.value.field == "formats"
+    with pytest.raises(InvalidInput) as err:
+        export.write_outputs(["wav"], tmp_path, "x", rendered=rendered, bit_depth=12, **kwargs)
+    assert err.value.field == "bit_depth"
+    with pytest.raises(InvalidInput) as err:
+        export.write_outputs(["wav"], tmp_path, "x", rendered=rendered, sample_rate=96000, **kwargs)
+    assert err.value.field == "sample_rate"
+    assert not any(tmp_path.iterdir())
+
+
+def test_services_render_every_format_and_reuse_stems(services, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    view = services.compose(
+        "a calm jazz tune for piano and bass, 8 bars", formats=["mid", "png"], out_dir=tmp_path / "a"
+    )
+    assert services._stem_cache is None  # neither MIDI nor a piano roll needs a render
+    seen: list[float] = []
+    out = services.render(
+        view["track_id"], formats=["mp3", "flac", "stems"], out_dir=tmp_path / "b", progress=lambda f, m: seen.append(f)
+    )
+    assert [f["format"] for f in out["files"]] == ["mp3", "flac", "stems"]
+    rows = services.registry.list_renders(view["track_id"], out["version"])
+    assert {r["format"] for r in rows} >= {"mid", "png", "mp3", "flac", "stems"}
+    assert (services.settings.home / "cache" / "stems").is_dir()
+    misses = services._stem_cache.stats["misses"]
+    services.render(view["track_id"], formats=["wav"], out_dir=tmp_path / "c")
+    assert services._stem_cache.stats["misses"] == misses  # nothing re-rendered

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from mcp.server.mcpserver import MCPServer
 
 from musigen_agent.http import create_app
-from musigen_agent.http.keys import create_key, hash_token, list_keys, revoke_key
 from musigen_agent.http.limits import Limits
+from musigen_agent.keys import create_key, hash_token, list_keys, revoke_key
 
 BASE = "http://127.0.0.1"  # open mode answers loopback Host names only
 PROBLEM = "application/problem+json"

@@ -10,8 +10,8 @@ import pytest
 from musigen_agent.http import app as app_module
 from musigen_agent.http import create_app
 from musigen_agent.http.app import is_loopback, running, serve
-from musigen_agent.http.keys import create_key
 from musigen_agent.http.limits import Limits
+from musigen_agent.keys import create_key
 
 
 def test_the_whole_loop_over_a_real_socket(services) -> None:

@@ -93,12 +93,12 @@ async def test_tools_have_schemas_from_the_catalogue_and_annotations(client: Cli
 
 
 async def test_a_plugin_instrument_appears_in_the_schema_without_code_change(tmp_path: Path) -> None:
-    class Theremin:
+    class Bell:
         @hookimpl
         def register_instruments(self, register):
             register(
                 Instrument(
-                    name="theremin",
+                    name="test_bell",
                     type="electronic",
                     family="synth",
                     gm_program=81,
@@ -110,17 +110,17 @@ async def test_a_plugin_instrument_appears_in_the_schema_without_code_change(tmp
 
     services = open_services(
         Settings.from_env(
-            db=tmp_path / "plugged.sqlite", load_entry_points=False, extra_plugins=(("theremin", Theremin()),)
+            db=tmp_path / "plugged.sqlite", load_entry_points=False, extra_plugins=(("test_bell", Bell()),)
         )
     )
     async with Client(build_server(services)) as c:
         tools = {t.name: t for t in (await c.list_tools()).tools}
         enum = tools["compose_track"].input_schema["properties"]["instruments"]["anyOf"][0]["items"]["enum"]
-        assert "theremin" in enum
+        assert "test_bell" in enum
         listed = await call(c, "list_instruments")
-        assert any(i["name"] == "theremin" and i["plugin"] == "theremin" for i in listed["items"])
-        view = await call(c, "compose_track", description="a short tune, 20 seconds", instruments=["theremin"])
-        assert [p["instrument"] for p in view["summary"]["parts"]] == ["theremin"]
+        assert any(i["name"] == "test_bell" and i["plugin"] == "test_bell" for i in listed["items"])
+        view = await call(c, "compose_track", description="a short tune, 20 seconds", instruments=["test_bell"])
+        assert [p["instrument"] for p in view["summary"]["parts"]] == ["test_bell"]
 
 
 async def test_catalogue_and_plugin_listings(client: Client) -> None:
@@ -242,7 +242,11 @@ async def test_versions_and_revert(client: Client) -> None:
     ("tool", "arguments", "expect"),
     [
         ("compose_track", {"description": SHORT, "tempo": 500}, ["tempo", "300"]),
-        ("compose_track", {"description": SHORT, "instruments": ["pianno"]}, ["pianno", "acoustic_piano"]),
+        (
+            "compose_track",
+            {"description": SHORT, "instruments": ["acoustic_pianno"]},
+            ["acoustic_pianno", "acoustic_piano"],
+        ),
         ("compose_track", {"description": SHORT, "genre": "polka"}, ["polka", "jazz"]),
         ("compose_track", {"description": ""}, ["description"]),
         ("refine_track", {"track_id": "tnope", "instruction": "darker"}, ["tnope", "list_tracks"]),
@@ -273,7 +277,7 @@ async def test_errors_are_tool_results_an_assistant_can_act_on_and_store_nothing
 
 
 async def test_errors_carry_the_structured_error(client: Client) -> None:
-    res = await client.call_tool("compose_track", {"description": SHORT, "instruments": ["pianno"]})
+    res = await client.call_tool("compose_track", {"description": SHORT, "instruments": ["acoustic_pianno"]})
     assert res.is_error
     assert res.structured_content["error"] == "unknown-name"
     assert res.structured_content["field"] == "instruments"

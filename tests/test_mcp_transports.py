@@ -43,7 +43,7 @@ async def compose_through(client: Client) -> None:
 
 async def test_stdio(tmp_path: Path) -> None:
     params = StdioServerParameters(
-        command=sys.executable, args=["-m", "musigen_agent.mcp_server"], env=server_env(tmp_path)
+        command=sys.executable, args=["-m", "musigen_agent.cli", "mcp"], env=server_env(tmp_path)
     )
     with anyio.fail_after(30):
         async with Client(params) as client:
@@ -57,7 +57,7 @@ def http_server(tmp_path: Path) -> Iterator[str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, **server_env(tmp_path)}
-    cmd = [sys.executable, "-m", "musigen_agent.mcp_server", "--http", "--port", str(port)]
+    cmd = [sys.executable, "-m", "musigen_agent.cli", "mcp", "--http", "--port", str(port)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         yield f"http://127.0.0.1:{port}/mcp"

@@ -305,10 +305,14 @@ def test_examples_are_understood_and_fast(spec, catalog):
     for text in EXAMPLES:
         reading = read_instruction(text, spec, catalog)
         assert reading.ops and not reading.not_understood, text
+        best = min(_seconds(read_instruction, text, spec, catalog) for _ in range(5))  # best of 5: robust to load
+        assert best < 0.005, text
+
+
+def _seconds(fn, *args) -> float:
     start = time.perf_counter()
-    for text in EXAMPLES * 5:
-        read_instruction(text, spec, catalog)
-    assert (time.perf_counter() - start) / (len(EXAMPLES) * 5) < 0.005
+    fn(*args)
+    return time.perf_counter() - start
 
 
 def test_examples_apply_to_a_composed_track(spec, plugins, catalog):

@@ -68,6 +68,7 @@ def analyze(spec: TrackSpec, arr: Arrangement, catalog: Catalog) -> dict[str, An
     pitched = [p for p in parts if not p.is_drum]
     melody = next((p for p in parts if p.role == "melody" and len(p)), None)
     harmony = harmony_of(arr)
+    everything = merge(pitched)
 
     piece: dict[str, Any] = texture_metrics(parts, tpq, bar, end)
     piece.update(
@@ -78,7 +79,7 @@ def analyze(spec: TrackSpec, arr: Arrangement, catalog: Catalog) -> dict[str, An
         empty_beat_rate_body=clean(_empty_beat_rate(merge(parts), tpq, end, _body_beats(arr))),
         melody_chord_tone_ratio=clean(chord_tone_ratio(melody, harmony, tpq, bar, arr.meter)) if melody else None,
         repetition=repetition(arr, pitched, melody),
-        velocity_p95=clean(float(np.percentile(merge(pitched).velocity, 95))) if pitched else None,
+        velocity_p95=clean(float(np.percentile(everything.velocity, 95))) if len(everything) else None,
     )
     part_rows = {p.name: _part_metrics(p, arr, harmony, catalog) for p in parts}
     piece["out_of_range_notes"] = sum(row["out_of_range_notes"] or 0 for row in part_rows.values())

@@ -102,16 +102,18 @@ def chord_tone_ratio(melody: Notes, harmony: Harmony, tpq: int, bar_ticks: int, 
     return float(hits.mean())
 
 
-def _motion(a: np.ndarray, b: np.ndarray) -> float:
-    """Mean semitones each voice moves from voicing ``a`` to ``b``.
+def _motion(a: list[int], b: list[int]) -> float:
+    """Mean semitones each voice moves from voicing ``a`` to ``b`` (both sorted).
 
     Equal sizes pair voices bottom-up (how voices are usually led); otherwise each note
-    is matched to its nearest neighbour in the other chord, averaged both ways.
+    is matched to its nearest neighbour in the other chord, averaged both ways.  Plain
+    Python: voicings have a handful of notes, where numpy's overhead dominates.
     """
-    if a.size == b.size:
-        return float(np.abs(a - b).mean())
-    d = np.abs(a[:, None] - b[None, :])
-    return float((d.min(axis=1).mean() + d.min(axis=0).mean()) / 2)
+    if len(a) == len(b):
+        return sum(abs(x - y) for x, y in zip(a, b, strict=True)) / len(a)
+    there = sum(min(abs(x - y) for y in b) for x in a) / len(a)
+    back = sum(min(abs(x - y) for x in a) for y in b) / len(b)
+    return (there + back) / 2
 
 
 def voice_leading(part: Notes, harmony: Harmony) -> float:
@@ -125,11 +127,15 @@ def voice_leading(part: Notes, harmony: Harmony) -> float:
     slots = harmony.slot_of(part.start)
     order = np.lexsort((part.pitch, slots))
     slots, pitches = slots[order], part.pitch[order]
-    bounds = np.flatnonzero(np.diff(slots)) + 1
+    keep = np.ones(slots.size, bool)
+    keep[1:] = (slots[1:] != slots[:-1]) | (pitches[1:] != pitches[:-1])
+    slots, pitches = slots[keep], pitches[keep]
+    bounds = np.flatnonzero(slots[1:] != slots[:-1]) + 1
+    ids = slots[np.concatenate(([0], bounds))].tolist()
     moves = []
-    previous: tuple[str, np.ndarray] | None = None
-    for slot, group in zip(slots[np.r_[0, bounds]].tolist(), np.split(pitches, bounds), strict=True):
-        voicing = group[np.r_[True, group[1:] != group[:-1]]]
+    previous: tuple[str, list[int]] | None = None
+    for slot, group in zip(ids, np.split(pitches, bounds), strict=True):
+        voicing = group.tolist()
         symbol = harmony.symbols[slot]
         if previous is not None and previous[0] != symbol:
             moves.append(_motion(previous[1], voicing))
@@ -142,13 +148,15 @@ def base_name(section: str) -> str:
     return SUFFIX.sub("", section)
 
 
-def _events(part: Notes, lo: int, hi: int) -> set[tuple[int, int]]:
+def _events(part: Notes, lo: int, hi: int) -> np.ndarray:
+    """Distinct (onset from ``lo``, pitch) events in [lo, hi), packed into one integer each."""
     inside = (part.start >= lo) & (part.start < hi)
-    return set(zip((part.start[inside] - lo).tolist(), part.pitch[inside].tolist(), strict=True))
+    return np.unique((part.start[inside] - lo) * 128 + part.pitch[inside])
 
 
-def _jaccard(a: set[tuple[int, int]], b: set[tuple[int, int]]) -> float:
-    return len(a & b) / len(a | b) if a or b else math.nan
+def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    union = np.union1d(a, b).size
+    return np.intersect1d(a, b, assume_unique=True).size / union if union else math.nan
 
 
 def repetition(arr: Arrangement, pitched: list[Notes], melody: Notes | None) -> dict[str, object]:

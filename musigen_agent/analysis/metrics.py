@@ -147,22 +147,35 @@ def polyphony(pitched: Notes, tpq: int, end: int) -> tuple[float, float]:
 
     MusPy's polyphony on a 24-per-quarter grid; a unison doubled by two parts counts
     once, as in a piano roll.  The rate uses ``>= 2`` as MusPy documents (its code
-    tests ``> 2``), over every step of the form.
+    tests ``> 2``), over every step of the form.  Computed by merging each pitch's
+    overlapping notes and sweeping the interval ends, which equals the piano-roll
+    count without building the roll.
     """
     n_steps = int(_steps(np.array([end]), tpq, ceil=True)[0])
     if len(pitched) == 0 or n_steps == 0:
         return math.nan, math.nan
     s = np.clip(_steps(pitched.start, tpq), 0, n_steps - 1)
     e = np.clip(np.maximum(_steps(pitched.end, tpq, ceil=True), s + 1), 0, n_steps)
-    column = pitched.pitch - pitched.pitch.min()
-    diff = np.zeros((n_steps + 1, int(column.max()) + 1), np.int32)
-    np.add.at(diff, (s, column), 1)
-    np.add.at(diff, (e, column), -1)
-    sounding = (np.cumsum(diff[:n_steps], axis=0) > 0).sum(axis=1)
-    active = sounding > 0
-    if not active.any():
+    # one time line per pitch (offset by pitch * span) so a running maximum merges per pitch
+    span = n_steps + 1
+    order = np.lexsort((s, pitched.pitch))
+    shift = pitched.pitch[order] * span
+    s, e = s[order] + shift, e[order] + shift
+    reach = np.maximum.accumulate(e)
+    new = np.ones(s.size, bool)
+    new[1:] = s[1:] > reach[:-1]
+    first = np.flatnonzero(new)
+    starts = s[first] % span
+    ends = np.maximum.reduceat(e, first) - shift[first]
+    times = np.concatenate([starts, ends])
+    order = np.argsort(times, kind="stable")
+    times = times[order]
+    level = np.cumsum(np.concatenate([np.ones(starts.size), -np.ones(ends.size)])[order])[:-1]
+    length = np.diff(times)
+    active = length[level >= 1].sum()
+    if active == 0:
         return math.nan, math.nan
-    return float(sounding[active].mean()), float(np.count_nonzero(sounding >= 2) / n_steps)
+    return float((length * level).sum() / active), float(length[level >= 2].sum() / n_steps)
 
 
 def beat_coverage(notes: Notes, tpq: int, end: int) -> np.ndarray:

@@ -24,11 +24,11 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..keys import KeyStore
 from ..services import Services
 from .auth import ScopeGuard
 from .context import AppState
 from .jobs import JobRunner
-from .keys import KeyStore
 from .limits import BodyLimit, Limits, RateLimiter, RenderSlots
 from .metrics import Metrics, MetricsMiddleware
 from .problems import FieldError, Problem, install, problem_response

@@ -17,8 +17,8 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..keys import SCOPES, grants
 from .context import AppState, app_state
-from .keys import SCOPES, grants
 from .problems import HttpProblem, problem_response
 
 bearer = HTTPBearer(

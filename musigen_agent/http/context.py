@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from ..keys import KeyStore
 from .jobs import JobRunner
-from .keys import KeyStore
 from .limits import Limits, RateLimiter, RenderSlots
 from .metrics import Metrics
 from .studio import Studio

@@ -12,13 +12,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .. import intent
 from ..errors import MusigenError
 from ..services import Progress, Services
+from ..spec import TrackSpec
 from .problems import HttpProblem, problem_response
 
 
@@ -141,13 +142,13 @@ def with_deadline(progress: Progress, seconds: float, clock: Callable[[], float]
     return report
 
 
-def planned_seconds(services: Services, description: str, overrides: intent.Overrides | None) -> float:
+def planned_seconds(services: Services, description: str, overrides: dict[str, Any] | None) -> float:
     """How long the piece a compose request asks for would last, without composing it.
 
     Reads the words the same way compose does (cheap), so a too-long request is refused
     before any work or storage.
     """
-    return intent.parse(description, services.plugins.catalog, overrides).spec.seconds
+    return TrackSpec.model_validate(services.read_description(description, overrides)["spec"]).seconds
 
 
 def check_length(seconds: float, limits: Limits) -> None:

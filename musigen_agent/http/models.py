@@ -13,9 +13,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..intent import Overrides
+from ..keys import SCOPES
 from ..ops import MAX_OPS, Op
 from ..services import FORMATS
-from .keys import SCOPES
 
 _FORMATS_DOC = "Formats to render: " + ", ".join(f"`{k}` ({v})" for k, v in FORMATS.items()) + "."
 

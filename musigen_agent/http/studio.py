@@ -1,28 +1,18 @@
-"""Where the HTTP surface runs services calls: worker threads, each with its own registry connection.
+"""Where the HTTP surface runs services calls: worker threads off the event loop.
 
-A sqlite connection may only be used by the thread that opened it, and two threads
-sharing one would interleave each other's transactions.  So each worker thread opens
-its own :class:`~musigen_agent.registry.Registry` on the same file (WAL mode lets
-readers and one writer work at once) and shares the loaded plugins.  Quick calls and
-synchronous work run on one pool; background jobs on another, so a queue of long
-renders never stalls a GET.
+The registry serialises its own use, so every thread shares one Services.  Quick
+calls and synchronous work run on one pool; background jobs on another, so a queue
+of long renders never stalls a GET.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import dataclasses
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlite_utils import Database
-
-from ..errors import NotFound
-from ..registry import Registry
 from ..services import Services
 
 T = TypeVar("T")
@@ -35,24 +25,13 @@ class Studio:
         if str(services.registry.path) == ":memory:":
             raise ValueError("The HTTP server needs a registry file (an in-memory registry is one per connection).")
         self.base = services
-        self._local = threading.local()
         self._calls = ThreadPoolExecutor(workers, thread_name_prefix="musigen-http")
         self._jobs = ThreadPoolExecutor(job_workers, thread_name_prefix="musigen-job")
-
-    def services(self) -> Services:
-        """This thread's services: the shared settings and plugins with a registry connection of its own."""
-        mine = getattr(self._local, "services", None)
-        if mine is None:
-            registry = Registry(self.base.registry.path)
-            registry.db = _ImmediateWrites(registry.db.conn)
-            mine = dataclasses.replace(self.base, registry=registry)
-            self._local.services = mine
-        return mine
 
     def submit(self, fn: Callable[[Services], T], *, job: bool = False) -> Future[T]:
         """Start ``fn`` on the call pool (or the job pool) and return its future."""
         pool = self._jobs if job else self._calls
-        return pool.submit(lambda: fn(self.services()))
+        return pool.submit(lambda: fn(self.base))
 
     async def call(self, fn: Callable[[Services], T]) -> T:
         """Run ``fn`` on the call pool without blocking the event loop."""
@@ -62,49 +41,6 @@ class Studio:
         """Stop taking work; running calls finish on their own."""
         self._calls.shutdown(wait=False, cancel_futures=True)
         self._jobs.shutdown(wait=False, cancel_futures=True)
-
-
-class _ImmediateWrites(Database):
-    """A Database whose write transactions start with ``BEGIN IMMEDIATE``.
-
-    WORKAROUND until the registry does this itself.  With a plain ``BEGIN``, sqlite-utils
-    reads table metadata inside the transaction before writing; when another connection
-    commits meanwhile, the upgrade to a write lock fails at once with "database is
-    locked" (SQLite cannot wait there without breaking isolation).  ``BEGIN IMMEDIATE``
-    takes the write lock first, so concurrent writers queue on the busy timeout instead.
-    """
-
-    @contextlib.contextmanager
-    def atomic(self) -> Iterator[Database]:  # type: ignore[override]
-        if self.conn.in_transaction:  # nested: sqlite-utils' savepoints
-            with super().atomic():
-                yield self
-            return
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.rollback()
-            raise
-
-
-def find_render(services: Services, track_id: str, name: str) -> Path:
-    """The file of a render of ``track_id`` called ``name`` (the latest if rendered twice).
-
-    Only files the registry recorded for that track are served, so a name can never
-    reach outside the renders (``..`` or absolute paths match nothing).
-    """
-    for row in reversed(services.registry.list_renders(track_id)):
-        path = Path(row["path"])
-        if path.name == name and path.is_file():
-            return path
-    services.registry.get_track(track_id)  # a NotFound naming the track when it does not exist
-    raise NotFound(
-        f"Track {track_id!r} has no rendered file {name!r}; GET /v1/tracks/{track_id} lists its files, "
-        f"POST /v1/tracks/{track_id}/render makes more.",
-        field="name",
-    )
 
 
 def public_files(view: dict[str, Any]) -> dict[str, Any]:

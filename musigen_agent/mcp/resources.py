@@ -7,7 +7,6 @@ catalogue kinds that exist while the user types a resource URI or a prompt argum
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
@@ -103,13 +102,4 @@ def _number(version: str) -> int:
 
 
 def _midi(services: Services, track_id: str, version: int) -> bytes:
-    """The MIDI of a version: the file already rendered, else rendered now.
-
-    WORKAROUND until services can hand over a version's MIDI bytes without writing a
-    render (see the adapter's report): rendering MIDI is cheap and the file is kept.
-    """
-    files = services.get_track(track_id, version)["files"]
-    mid = next((f for f in files if f["format"] == "mid" and Path(f["path"]).is_file()), None)
-    if mid is None:
-        mid = next(f for f in services.render(track_id, version, ["mid"])["files"] if f["format"] == "mid")
-    return Path(mid["path"]).read_bytes()
+    return services.midi(track_id, version)

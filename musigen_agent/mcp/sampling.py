@@ -24,11 +24,9 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.resolve import Resolve, Sample
 from mcp_types import CreateMessageResult, SamplingMessage, TextContent
 
-from .. import intent
 from ..errors import MusigenError
-from ..refine_words import read_instruction
 from ..services import Progress, Services
-from ..spec import METERS, TEMPO_RANGE, TrackSpec
+from ..spec import METERS, TEMPO_RANGE
 from ..summary import headline
 from .worker import Worker
 
@@ -129,18 +127,18 @@ class Sampler:
 
         def read(services: Services, _: Progress) -> Reading | None:
             try:
-                parsed = intent.parse(description, services.plugins.catalog)
+                parsed = services.read_description(description)
             except MusigenError:
                 return None  # the tool body reports it
-            if not parsed.ignored:
+            if not parsed["ignored"]:
                 return None
-            stated = {k for k, c in parsed.provenance.items() if c.source == "stated"}
-            understood = {k: parsed.provenance[k].value for k in sorted(stated)}
+            stated = {k for k, c in parsed["provenance"].items() if c["source"] == "stated"}
+            understood = {k: parsed["provenance"][k]["value"] for k in sorted(stated)}
             fields = "\n".join(f"- {k}: {v}{self._choices(k)}" for k, v in COMPOSE_FIELDS.items())
             prompt = (
                 f"A music request: {description!r}\n"
                 f"The parser understood: {json.dumps(understood, default=str)}\n"
-                f"It did not understand these words: {json.dumps(parsed.ignored)}\n"
+                f"It did not understand these words: {json.dumps(parsed['ignored'])}\n"
                 f"Fields you may set:\n{fields}\n"
                 "Reply with one JSON object setting only the fields those words call for "
                 '(for example {"mood": "relaxed"}), or {} if they call for none.'
@@ -157,18 +155,15 @@ class Sampler:
             return None
 
         def read(services: Services, _: Progress) -> Reading | None:
-            # WORKAROUND: a dry-run reading belongs in services (see the adapter's report).
             try:
-                view = services.get_track(track_id, version)
-                reading = read_instruction(
-                    instruction, TrackSpec.model_validate(view["spec"]), services.plugins.catalog
-                )
+                reading = services.read_instruction(track_id, instruction, version)
             except MusigenError:
                 return None  # the tool body reports it
-            unknown = list(reading.not_understood) or ([] if reading.ops else [instruction])
+            unknown = list(reading["not_understood"]) or ([] if reading["applied"] else [instruction])
             if not unknown:
                 return None
-            understood = [u.op.model_dump(mode="json") for u in reading.ops]
+            understood = [a["op"] for a in reading["applied"]]
+            view = reading["track"]
             summary = view["summary"]
             parts = ", ".join(f"{p['name']} ({p['instrument']}, {p['role']})" for p in summary["parts"])
             prompt = (

@@ -11,7 +11,6 @@ a capacity limiter (calls queue rather than fail), and the services'
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -20,15 +19,13 @@ import anyio.from_thread
 import anyio.to_thread
 from mcp.server.mcpserver import Context
 
-from ..registry import Registry
 from ..services import Progress, Services
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
-#: Services calls running at once per server; more wait their turn.  WORKAROUND: must stay 1 until the
-#: registry is thread-safe: two sqlite connections writing at once fail with "database is locked".
-MAX_PARALLEL = 1
+#: Services calls running at once per server; more wait their turn (2 cores: more would only queue on the CPU).
+MAX_PARALLEL = 4
 
 
 class Worker:
@@ -37,7 +34,6 @@ class Worker:
     def __init__(self, services: Services, limit: int = MAX_PARALLEL) -> None:
         self.services = services
         self._limiter = anyio.CapacityLimiter(limit)
-        self._local = threading.local()
 
     async def call(self, work: Callable[[Services, Progress], T], ctx: Context[Any, Any] | None = None) -> T:
         """Run ``work(services, progress)`` in a worker thread; progress goes to ``ctx`` when given."""
@@ -50,21 +46,4 @@ class Worker:
             except Exception:  # progress is best effort: a gone client must not fail the work itself
                 logger.debug("progress notification not delivered", exc_info=True)
 
-        return await anyio.to_thread.run_sync(lambda: work(self._thread_services(), progress), limiter=self._limiter)
-
-    def _thread_services(self) -> Services:
-        """The services as seen from the current worker thread.
-
-        WORKAROUND until the registry may be used from any thread: sqlite-utils opens
-        its connection with ``check_same_thread=True``, so the registry of the
-        ``Services`` we were given only works on the thread that opened it.  Each
-        worker thread gets the same settings and plugins with its own connection to
-        the same registry file (WAL mode, so readers and writers coexist).  Delete
-        this method once ``Registry`` is thread-safe and use ``self.services``.
-        """
-        services = getattr(self._local, "services", None)
-        if services is None:
-            base = self.services
-            services = Services(base.settings, base.plugins, Registry(base.registry.path))
-            self._local.services = services
-        return services
+        return await anyio.to_thread.run_sync(lambda: work(self.services, progress), limiter=self._limiter)

@@ -139,7 +139,9 @@ def index(
     t0 = time.perf_counter()
     jobs = [(f, max_mb, max_notes) for f, _, _ in todo]
     with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
-        for k, ((file, mtime, size), info) in enumerate(zip(todo, pool.map(_inspect_job, jobs, chunksize=16))):
+        for k, ((file, mtime, size), info) in enumerate(
+            zip(todo, pool.map(_inspect_job, jobs, chunksize=16), strict=True)
+        ):
             rel = Path(file).relative_to(root)
             rows.append({"path": file, "mtime": mtime, "size": size, "genre": _genre(rel, default_genre), **info})
             counts[info["status"]] += 1

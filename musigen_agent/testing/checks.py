@@ -35,6 +35,8 @@ PROBLEM_CODES: dict[str, str] = {
     "wrong-type": "register() was given something other than the hook's item type",
     "quarantined": "musigen refuses the plugin when loading it next to the built-ins",
     "duplicate-name": "a name another plugin (or this one) already registered",
+    "unreachable-name": "the item's name is another item's synonym, so prompts and options never select it",
+    "shadowed-word": "a word of the item (spaced name, display name, synonym) already means another item",
     "invalid-item": "an item fails validation (built with model_construct or mutated)",
     "gm-program": "gm_program outside 0-127",
     "range": "an instrument range that is inverted, under an octave, or implausible for its GM program",

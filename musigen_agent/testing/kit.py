@@ -91,6 +91,7 @@ def check_plugin(plugin: object | str, *, name: str | None = None, compose: bool
         )
     problems += _duplicates(offered, name, plugins.catalog)
     problems += _static(offered, plugins.catalog)
+    problems += _words(offered, plugins.catalog)
     if compose and status.status == "ok":
         after = bool(dry.hook.after_compose.get_hookimpls())
         problems += check_compositions(plugins, name, offered, after)
@@ -235,6 +236,41 @@ def _duplicates(offered: dict[str, list[Any]], name: str, catalog: Catalog) -> l
                     )
                 )
             seen.add(item.name)
+    return problems
+
+
+def _words(offered: dict[str, list[Any]], catalog: Catalog) -> list[Problem]:
+    """Names and words that select another item, because an earlier plugin registered them first.
+
+    Prompts and options resolve words through ``Catalog.synonyms``; whatever it maps a
+    word to is what users get.
+    """
+    problems = []
+    for kind in ("instruments", "genres", "moods"):
+        table, noun = catalog.synonyms(kind), kind[:-1]
+        for item in offered[kind]:
+            if getattr(catalog, kind).get(item.name) is not item:
+                continue  # not loaded (quarantined or a duplicate): reported elsewhere
+            subject = f"{noun} {item.name!r}"
+            if table.get(item.name) != item.name:
+                problems.append(
+                    Problem(
+                        "unreachable-name",
+                        subject,
+                        f"{item.name!r} is a synonym of {table.get(item.name)!r}, registered earlier, so neither "
+                        f"prompts nor --{noun} {item.name} select this {noun}; rename it",
+                    )
+                )
+                continue
+            spaced = item.name.replace("_", " ")
+            for word in dict.fromkeys(w.lower() for w in (spaced, item.display_name, *item.synonyms)):
+                owner = table.get(word)
+                if owner != item.name:
+                    named = word in (owner, str(owner).replace("_", " "))
+                    other = f"the {noun} named {owner!r}" if named else f"{owner!r} (which registered the word first)"
+                    fix = "rename the " + noun if word == spaced else "drop it from synonyms/display_name"
+                    message = f"a prompt saying {word!r} selects {other}, not this one; {fix}"
+                    problems.append(Problem("shadowed-word", subject, message))
     return problems
 
 

@@ -19,7 +19,7 @@ KALIMBA = Instrument(
     high=88,
     roles=("melody", "harmony", "counter_melody"),
     priority=2,
-    synonyms=("kalimba", "kalimbas", "thumb piano", "mbira", "sansa"),
+    synonyms=("17-key kalimba", "sansa"),
 )
 
 LOFI_HIP_HOP = Genre(

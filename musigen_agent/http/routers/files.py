@@ -11,7 +11,6 @@ from fastapi.responses import FileResponse
 from ..auth import Reader
 from ..context import app_state
 from ..problems import responses
-from ..studio import find_render
 
 router = APIRouter(prefix="/v1/files", tags=["files"], responses=responses())
 
@@ -57,5 +56,5 @@ async def download(
     _: Reader,
 ) -> FileResponse:
     """Served inline so browsers can preview audio; `Range` requests get 206 partial content."""
-    path = await app_state(request).studio.call(lambda s: find_render(s, track_id, name))
+    path = await app_state(request).studio.call(lambda s: s.render_file(track_id, name))
     return FileResponse(path, media_type=content_type(name), filename=name, content_disposition_type="inline")

@@ -56,9 +56,9 @@ async def compose(
 ) -> Response:
     """Compose a new track; with `formats` also render it (each render uses one of the key's render slots)."""
     state = app_state(request)
-    seconds = await state.studio.call(lambda s: planned_seconds(s, body.description, body.overrides))
-    check_length(seconds, state.limits)
     overrides = body.overrides.model_dump(exclude_none=True) if body.overrides else None
+    seconds = await state.studio.call(lambda s: planned_seconds(s, body.description, overrides))
+    check_length(seconds, state.limits)
 
     def work(services: Services, progress: Progress) -> dict[str, Any]:
         return services.compose(body.description, overrides, body.formats, progress=progress)

@@ -172,7 +172,7 @@ INSTRUMENTS: tuple[Instrument, ...] = (
     ),  # fmt: skip
     # Strings (40 violin and 42 cello are core)
     _gm(41, "viola", "strings", 48, 88, ("counter_melody", "harmony", "melody", "pad"), "violas", mono=True),
-    _gm(43, "contrabass", "bass", 28, 67, BASS, "contrabasses", "orchestral bass", "bass section", mono=True),
+    _gm(43, "contrabass", "strings", 28, 67, BASS, "contrabasses", "orchestral bass", "bass section", mono=True),
     _gm(44, "tremolo_strings", "strings", 36, 96, ENSEMBLE, "string tremolo", "tremolando strings"),
     _gm(45, "pizzicato_strings", "strings", 28, 96, MALLETS, "pizzicato", "pizz", "plucked strings"),
     _gm(

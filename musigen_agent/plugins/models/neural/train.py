@@ -82,11 +82,12 @@ def build_corpora(rows: list[dict[str, Any]], workers: int, val_percent: int) ->
         pieces = list(pool.map(load_piece, rows, chunksize=16))
     train, val = Corpus(), Corpus()
     seen: dict[str, set[str]] = {f: set() for f in DROPPABLE}
-    skipped = 0
+    skipped = kept = 0
     for row, piece in zip(rows, pieces, strict=True):
         if piece is None or not piece.voices or not piece.voices[0]:
             skipped += 1
             continue
+        kept += 1
         if _split(row, val_percent):
             val.add(piece, len(piece.voices), 1.0)
             continue
@@ -96,7 +97,7 @@ def build_corpora(rows: list[dict[str, Any]], workers: int, val_percent: int) ->
         for f in DROPPABLE:
             seen[f].add(piece.condition()[f])
     stats = {
-        "pieces_train": sum(1 for w in train.conditions),
+        "pieces_train": kept - len(val.bodies),
         "pieces_val": len(val.bodies),
         "skipped": skipped,
         "tokens_train": train.tokens,
@@ -205,8 +206,13 @@ def train(
 
     def checkpoint(step: int) -> None:
         torch.save(
-            {"model": model.state_dict(), "optim": optim.state_dict(), "step": step, "config": cfg.to_dict(),
-             "history": history},
+            {
+                "model": model.state_dict(),
+                "optim": optim.state_dict(),
+                "step": step,
+                "config": cfg.to_dict(),
+                "history": history,
+            },
             ckpt_path,
         )
 
@@ -224,19 +230,28 @@ def train(
         done = step + 1
         if done % eval_every == 0 or done == steps:
             val = evaluate(model, val_windows, cfg.context)
-            history.append({"step": done, "train_loss": round(float(loss), 4), "val_loss": round(val, 4),
-                            "seconds": round(time.perf_counter() - t0, 1)})
+            history.append(
+                {
+                    "step": done,
+                    "train_loss": round(loss.item(), 4),
+                    "val_loss": round(val, 4),
+                    "seconds": round(time.perf_counter() - t0, 1),
+                }
+            )
             checkpoint(done)
-            progress(0.05 + 0.9 * done / steps, f"step {done}/{steps} train {float(loss):.3f} val {val:.3f}")
+            progress(0.05 + 0.9 * done / steps, f"step {done}/{steps} train {loss.item():.3f} val {val:.3f}")
         elif done % 20 == 0:
-            progress(0.05 + 0.9 * done / steps, f"step {done}/{steps} train {float(loss):.3f}")
+            progress(0.05 + 0.9 * done / steps, f"step {done}/{steps} train {loss.item():.3f}")
     train_seconds = time.perf_counter() - step_t
     if not history or history[-1]["step"] != steps:
         history.append({"step": steps, "val_loss": round(evaluate(model, val_windows, cfg.context), 4)})
         checkpoint(steps)
     progress(0.96, "n-gram baseline")
-    baseline = best_baseline([prefix(c) + b.tolist() for b, c in zip(train_set.bodies, train_set.conditions,
-                                                                      strict=True)], val_windows, len(VOCAB))
+    baseline = best_baseline(
+        [prefix(c) + b.tolist() for b, c in zip(train_set.bodies, train_set.conditions, strict=True)],
+        val_windows,
+        len(VOCAB),
+    )
     save_weights(model, str(out / "model.pt"), meta)
     metrics = {
         "val_loss": history[-1]["val_loss"],

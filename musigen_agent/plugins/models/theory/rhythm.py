@@ -150,7 +150,12 @@ def _vary(lanes: dict[str, str], rng: random.Random, per_beat: int, hand: bool) 
         moves.append("roll")
     if not moves:
         return lanes
-    for move in rng.sample(moves, min(len(moves), 2 if hand else rng.choice((1, 2)))):
+    # lead with a move that changes the rhythm (an open hat alone may only change the colour)
+    rhythmic = [m for m in moves if m != "open_hat"] or moves
+    first = rng.choice(rhythmic)
+    rest = [m for m in moves if m != first]
+    chosen = [first] + rng.sample(rest, min(len(rest), 1 if hand or rng.random() < 0.5 else 0))
+    for move in chosen:
         if move == "kick_pickup":
             lanes["kick"] = _set(lanes["kick"], n - 1, "x")
         elif move == "open_hat":

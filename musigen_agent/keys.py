@@ -2,8 +2,7 @@
 
 A token is 32 random bytes (``msk_`` + URL-safe base64), so a plain SHA-256 is enough:
 nobody can guess a preimage, and a stolen database holds no usable key.  The table
-lives in registry.sqlite next to the tracks; until the core migrations own it,
-:func:`ensure_table` creates it with sqlite-utils when missing.
+lives in registry.sqlite next to the tracks (migration ``m002_api_keys``).
 
 The module-level functions take a sqlite-utils ``Database`` (what ``musigen keys ...``
 calls with ``services.registry.db``); :class:`KeyStore` wraps them with its own
@@ -23,7 +22,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..errors import InvalidInput, NotFound
+from . import migrations
+from .errors import InvalidInput, NotFound
+from .sqlite_db import ImmediateWrites
 
 TABLE = "api_keys"
 TOKEN_PREFIX = "msk_"
@@ -48,18 +49,6 @@ def grants(scopes: frozenset[str] | set[str] | list[str], needed: str) -> bool:
     return any(s in SCOPES and SCOPES.index(s) >= rank for s in scopes)
 
 
-def ensure_table(db: Database) -> None:
-    """Create the ``api_keys`` table if this registry has none (idempotent)."""
-    if TABLE in db.table_names():
-        return
-    db[TABLE].create(
-        {"id": str, "name": str, "prefix": str, "token_sha256": str, "scopes": str, "created": str, "revoked": str},
-        pk="id",
-        not_null={"name", "token_sha256", "scopes", "created"},
-    )
-    db[TABLE].create_index(["token_sha256"], unique=True)
-
-
 def create_key(db: Database, name: str, scopes: list[str] | tuple[str, ...] = ("read",)) -> tuple[str, dict[str, Any]]:
     """Make a key; return ``(token, record)``.  The token is shown once and never stored."""
     name = (name or "").strip()
@@ -73,7 +62,6 @@ def create_key(db: Database, name: str, scopes: list[str] | tuple[str, ...] = ("
             field="scopes",
             allowed=list(SCOPES),
         )
-    ensure_table(db)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = {
         "id": "k" + secrets.token_hex(6),
@@ -90,13 +78,11 @@ def create_key(db: Database, name: str, scopes: list[str] | tuple[str, ...] = ("
 
 def list_keys(db: Database) -> list[dict[str, Any]]:
     """Every key, revoked ones included, without hashes."""
-    ensure_table(db)
     return [_public(r) for r in db[TABLE].rows_where(select=PUBLIC_COLUMNS, order_by="created, id")]
 
 
 def revoke_key(db: Database, key_id: str) -> dict[str, Any]:
     """Revoke a key by id (or by its name when unique); revoking twice keeps the first time."""
-    ensure_table(db)
     rows = list(db[TABLE].rows_where("id = ? OR name = ?", [key_id, key_id], select=PUBLIC_COLUMNS))
     if len(rows) != 1:
         known = [r["id"] for r in list_keys(db)]
@@ -130,11 +116,10 @@ class KeyStore:
     """The server's handle on the key table: its own connection, usable from any thread, one call at a time."""
 
     def __init__(self, db_path: str | Path) -> None:
-        conn = sqlite3.connect(str(db_path), check_same_thread=False, timeout=10)
-        self._db = Database(conn)
+        self._db = ImmediateWrites(sqlite3.connect(str(db_path), check_same_thread=False, timeout=10))
         self._lock = threading.Lock()
         with self._lock:
-            ensure_table(self._db)
+            migrations.apply(self._db)
 
     def create(self, name: str, scopes: list[str]) -> tuple[str, dict[str, Any]]:
         with self._lock:
