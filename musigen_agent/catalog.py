@@ -8,7 +8,6 @@ is the read-only view every other module uses; it is built by
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
@@ -200,11 +199,18 @@ class Catalog:
             raise unknown("model", name, self.models, field=field) from None
 
     def synonyms(self, kind: str) -> dict[str, str]:
-        """Map every lower-case name and synonym of ``kind`` to the item's name."""
-        items: Iterable[_Item] = getattr(self, kind).values()
+        """Map every lower-case name and synonym of ``kind`` to the item's name.
+
+        Names win over synonyms (a plugin's ``kalimba`` beats another's synonym
+        "kalimba"), then earlier-registered items win.
+        """
+        items: list[_Item] = list(getattr(self, kind).values())
         table: dict[str, str] = {}
         for item in items:
-            for word in (item.name, item.name.replace("_", " "), item.display_name, *item.synonyms):
+            for word in (item.name, item.name.replace("_", " ")):
+                table.setdefault(word.lower(), item.name)
+        for item in items:
+            for word in (item.display_name, *item.synonyms):
                 table.setdefault(word.lower(), item.name)
         return table
 

@@ -56,9 +56,8 @@ TRIGGER_BEFORE = re.compile(
     re.I,
 )
 TRIGGER_AFTER = re.compile(r"\W{0,3}(?:chords?|progression|changes|vamp|turnaround|loop|cadence|sequence)\b", re.I)
-SECTION_BEFORE = re.compile(
-    r"\b(?P<s>" + "|".join(sorted(map(re.escape, SECTION_WORDS), key=len, reverse=True)) + r")s?\b[^.;!?\n]{0,20}$",
-    re.I,
+SECTION_WORD = re.compile(
+    r"\b(?P<s>" + "|".join(sorted(map(re.escape, SECTION_WORDS), key=len, reverse=True)) + r")s?\b", re.I
 )
 
 
@@ -131,7 +130,12 @@ def _accept(text: str, run: list[re.Match[str]], roman: bool) -> Progression | N
         return None
     start = before.start("t") if before else run[0].start()
     end = after.end() if after else run[-1].end()
-    tag = SECTION_BEFORE.search(text, max(0, start - 30), start)
+    tags = [
+        m
+        for m in SECTION_WORD.finditer(text, max(0, start - 30), start)
+        if start - m.end() <= 20 and not re.search(r"[,.;!?\n]", text[m.end() : start])
+    ]
+    tag = tags[-1] if tags else None
     section = SECTION_WORDS.get(tag["s"].lower()) if tag else None
     if tag:
         start = tag.start()

@@ -221,8 +221,11 @@ class _Decision:
             named or self.style_band(genre) or self.derived(list(genre.instruments), "genre", f"the {genre.name} band")
         )
         band = list(choice.value)
+        explicit = {n.name for n in self.heard.instruments if not n.generic}  # 'acoustic ... guitar' stays acoustic
         for n in self.heard.instruments:
-            variant = planning.genre_variant(n.name, genre, self.cat) if n.generic else n.name
+            variant = (
+                planning.genre_variant(n.name, genre, self.cat) if n.generic and n.name not in explicit else n.name
+            )
             if variant != n.name:
                 band = [variant if b == n.name else b for b in band]
                 self.notes.append(f"instruments: '{n.words}' in {genre.name} means {variant}")

@@ -173,10 +173,9 @@ def resolve(catalog: Catalog, kind: str, word: str, field: str) -> str:
     items = getattr(catalog, kind)
     table: dict[str, str] = {}
     for item in items.values():
-        for phrase in (item.name, item.display_name):
-            table.setdefault(compact(phrase), item.name)
+        table.setdefault(compact(item.name), item.name)
     for item in items.values():
-        for phrase in item.synonyms:
+        for phrase in (item.display_name, *item.synonyms):
             table.setdefault(compact(phrase), item.name)
     key = compact(word)
     for candidate in (key, key.removesuffix("s"), key.removesuffix("es")):

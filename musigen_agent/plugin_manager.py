@@ -38,6 +38,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "musigen_agent.plugins.genres.core",
     "musigen_agent.plugins.moods.core",
     "musigen_agent.plugins.models.theory",
+    "musigen_agent.plugins.models.neural",
 )
 
 #: hook name -> (catalogue attribute, expected type)

@@ -183,7 +183,8 @@ class _Ctx:
     def __init__(self, spec: TrackSpec, catalog: Catalog) -> None:
         self.spec, self.catalog = spec, catalog
         things = {w: ("part", p.name) for p in spec.parts for w in (p.name, p.name.replace("_", " "))}
-        for word, name in catalog.synonyms("instruments").items():
+        instruments = catalog.synonyms("instruments")
+        for word, name in instruments.items():
             things.setdefault(word, ("instrument", name))
         for word, role in ROLE_WORDS.items():
             things.setdefault(word, ("role", role))
@@ -206,6 +207,7 @@ class _Ctx:
         self.style_re = re.compile(
             rf"(?<![\w-])(?:{_alternation(self.styles['genres'] | self.styles['moods'])})(?![\w-])"
         )
+        self.protected = [w for table in (instruments, *self.styles.values()) for w in table if " and " in w]
         self.part_list = ", ".join(p.name for p in spec.parts)
         self.section_list = ", ".join(s.name for s in spec.sections)
 
@@ -293,7 +295,7 @@ def _rule(fn: Rule) -> Rule:
 
 @_rule
 def _ending(c: _Clause, ctx: _Ctx) -> list[Op] | None:
-    """ "end on a big chord", "big ending", "final chord": tried first, before "dramatic" or "chord" claim them."""
+    """Ending: "end on a big chord", "big ending"; tried first, before "dramatic" or "chord" can claim them."""
     big = r"(?:big|grand|final|strong|proper|huge|full|dramatic|clean|long)\s+"
     end = rf"(?:end|finish)(?:s|ing)?\s+(?:it\s+)?(?:on|with)\s+(?:a\s+|one\s+)?(?:{big})?(?:chord|bang|hit)"
     return (
@@ -340,18 +342,14 @@ def _mute_in(c: _Clause, ctx: _Ctx) -> list[Op] | None:
     named = ctx.things(head)
     if not named or not re.search(r"\b(?:in|during|for|from|throughout|on|of)\s+(?:the\s+|all\s+|every\s+)?$", head):
         return None
-    if only := re.match(r"(?:only|just)\b", head):
-        mode = "only"
-    elif _has(r"back|unmute|un-mute|restore|return|bring|let", c.text):
-        mode = "unmute"
-    elif _has(r"no|drop|mute|remove|lose|cut|kill|take|silence|without|rid|skip|leave|pull|stop|out", head):
-        mode = "mute"
-    else:
+    only = re.match(r"(?:only|just)\b", head)
+    back = _has(r"back|unmute|un-mute|restore|return|bring|let", c.text)
+    if not (only or back or _has(r"no|drop|mute|remove|lose|cut|kill|take|silence|without|rid|skip|out", head)):
         return None
     sections, parts = [ctx.section(m) for m in found], ctx.parts(named)
     if only:
         return [MuteIn(part=p.name, sections=sections) for p in ctx.spec.parts if p.name not in parts] or None
-    return [MuteIn(part=p, sections=sections, muted=mode == "mute") for p in parts]
+    return [MuteIn(part=p, sections=sections, muted=not back) for p in parts]
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -364,7 +362,7 @@ def _unique(name: str, taken: set[str]) -> str:
 
 @_rule
 def _add_instrument(c: _Clause, ctx: _Ctx) -> list[Op] | None:
-    """ "add a cello", "add a flute playing the melody", "add a sax solo in the bridge", "add piano and bass"."""
+    """New parts: "add a cello", "add a flute playing the melody", "add a sax solo in the bridge"."""
     some = r"(?:a second|an extra|another|a little|some|an|a|extra)\s+"
     verb = re.match(rf"(?:add|bring in|throw in|introduce|layer in|layer|include|put in)\s+(?:{some})?", c.text)
     named = [m for m in ctx.things(c.text) if verb and m.start >= verb.end()]
@@ -375,8 +373,8 @@ def _add_instrument(c: _Clause, ctx: _Ctx) -> list[Op] | None:
         if not re.fullmatch(rf"\s*(?:,|and|&|plus)\s*(?:{ART})?", c.text[pos : m.start]):
             break
         listed, pos = [*listed, m], m.end
-    instruments, tail = [ctx.instrument(m) for m in listed], c.text[pos:]
-    if None in instruments:
+    instruments, tail = [i for m in listed if (i := ctx.instrument(m))], c.text[pos:]
+    if len(instruments) < len(listed):
         return None
     verb_role = r"playing|on|as|for|to play|taking|doing|carrying|that plays"
     said = re.search(rf"\b(?:{verb_role})\s+(?:the\s+|a\s+|some\s+)?({_alternation(ROLE_WORDS)})\b", tail)
@@ -385,19 +383,19 @@ def _add_instrument(c: _Clause, ctx: _Ctx) -> list[Op] | None:
     rest = [s.name for s in ctx.spec.sections if s.name not in {n for x in sections for n in ctx.section_names(x)}]
     taken, ops = {p.name for p in ctx.spec.parts}, []
     for inst in instruments:
-        roles = ctx.catalog.instruments[inst or ""].roles
+        roles = ctx.catalog.instruments[inst].roles
         if role is not None and role not in roles:
             raise _Unclear(f"{inst} cannot play {role}; it can play {', '.join(roles)}")
-        name = _unique(inst or "", taken)
+        name = _unique(inst, taken)
         taken.add(name)
-        ops.append(AddInstrument(instrument=inst or "", role=role, name=name if sections else None))
+        ops.append(AddInstrument(instrument=inst, role=role, name=name if sections else None))
         ops += [MuteIn(part=name, sections=rest)] if sections and rest else []
     return ops
 
 
 @_rule
 def _replace(c: _Clause, ctx: _Ctx) -> list[Op] | None:
-    """ "swap piano for rhodes", "replace A with B", "use B instead of A", "change the guitar to acoustic guitar"."""
+    """Other instrument, same part: "swap piano for rhodes", "use B instead of A", "change the guitar to B"."""
     to = r"for|with|to|into|by|in favou?r of"
     for rx in (
         rf"(?:swap|switch|change|replace|exchange|trade|turn)\s+(?:out\s+)?(?P<a>.+?)\s+(?:{to})\s+(?P<b>.+)",
@@ -446,7 +444,7 @@ def _part_verbs(c: _Clause, ctx: _Ctx) -> list[Op] | None:
 
 @_rule
 def _add_section(c: _Clause, ctx: _Ctx) -> list[Op] | None:
-    """ "add a bridge" (as long as the track's bridge, else 8 bars), "add an 8 bar interlude after the chorus"."""
+    """New sections: "add a bridge" (as long as the track's bridge, else 8 bars), "add a 4 bar intro after X"."""
     some = r"(?:a new|an extra|a second|another|one more|an|a|extra)\s+"
     m = re.match(
         rf"(?:add|insert|put in|include|append|tack on)\s+(?:{some})?(?:(?:{NUM})\s*-?\s*(?:bars?|measures?)\s+)?",
@@ -474,25 +472,24 @@ def _resize(c: _Clause, ctx: _Ctx) -> list[Op] | None:
     t = c.text
     if not ctx.sections(t) or ctx.things(t):
         return None
-    longer, shorter, n = (
-        _has("longer|lengthen|extend|stretch", t),
-        _has("shorter|shorten|trim|cut|reduce", t),
-        BARS.search(t),
-    )
-    size: Callable[[int], float]
-    if _has("double", t):
-        size = lambda b: b * 2  # noqa: E731
-    elif _has("halve|half", t):
-        size = lambda b: b // 2  # noqa: E731
-    elif n and (longer or shorter) and re.search(r"\bby\s+$", t[: n.start()]):
-        size = lambda b: b + (_num(n[1]) if longer else -_num(n[1]))  # noqa: E731
-    elif n:
-        size = lambda b: _num(n[1])  # noqa: E731
-    elif longer or shorter:
-        size = lambda b: max(b + 1, round(b * 0.75) * 2) if longer else b // 2  # noqa: E731
-    else:
+    longer, shorter, n = _has("longer|lengthen|extend|stretch", t), _has("shorter|shorten|trim|cut", t), BARS.search(t)
+
+    def size(b: int) -> float | None:
+        if _has("double", t):
+            return b * 2
+        if _has("halve|half", t):
+            return b // 2
+        if n and (longer or shorter) and re.search(r"\bby\s+$", t[: n.start()]):
+            return b + (_num(n[1]) if longer else -_num(n[1]))
+        if n or longer or shorter:
+            return _num(n[1]) if n else max(b + 1, round(b * 0.75) * 2) if longer else b // 2
         return None
-    return [ResizeSection(section=s, bars=min(128, max(1, int(size(ctx.bars(s)))))) for s in ctx.needed_sections(t)]
+
+    if size(1) is None:
+        return None
+    return [
+        ResizeSection(section=s, bars=min(128, max(1, int(size(ctx.bars(s)) or 1)))) for s in ctx.needed_sections(t)
+    ]
 
 
 @_rule
@@ -572,7 +569,7 @@ def _whole_track(t: str, ctx: _Ctx, what: str) -> None:
 
 @_rule
 def _density(c: _Clause, ctx: _Ctx) -> list[Op] | None:
-    """ "less busy" / "simpler bass" x0.6 (much: 0.4), "busier" / "more notes" x1.5 (much: 2)."""
+    """Density: "less busy" / "simpler bass" x0.6 (much: 0.4), "busier" / "more notes" x1.5 (much: 2)."""
     t = c.text
     sparse = _has(
         "less busy|not (?:so|as) busy|simpler|simplify|sparser|more sparse|thinner|thin out|fewer notes|"
@@ -588,7 +585,7 @@ def _density(c: _Clause, ctx: _Ctx) -> list[Op] | None:
 
 @_rule
 def _pan(c: _Clause, ctx: _Ctx) -> list[Op] | None:
-    """ "pan the guitar left" -0.6, "hard right" 1.0, "slightly left" -0.3, "30% left", "centre" 0."""
+    """Pan: "pan the guitar left" -0.6, "hard right" 1.0, "slightly left" -0.3, "30% left", "centre" 0."""
     t = c.text
     if not (side := _has("left|right|cent(?:er|re)|middle", t)) or not (named := ctx.things(t)):
         return None
@@ -794,10 +791,9 @@ def _joins(left: str, right: str, ctx: _Ctx) -> bool:
 
 def _clauses(text: str, ctx: _Ctx) -> list[str]:
     """Cut on . ; ! ? and "then" always; on commas and "and" unless they continue a list of names."""
-    protected = [s for kind in ("genres", "moods", "instruments") for s in ctx.catalog.synonyms(kind) if " and " in s]
     out: list[str] = []
     for hard in re.split(r"[;!?\n]|\.(?=\s|$)|\b(?:and then|then|after that)\b", text):
-        spans = [m.span() for s in protected for m in re.finditer(re.escape(s), hard, re.I)]
+        spans = [m.span() for s in ctx.protected for m in re.finditer(re.escape(s), hard, re.I)]
         seps = re.finditer(r"\s*,\s*(?:and\s+)?|\s+(?:and|&|plus)\s+", hard)
         cuts = [m for m in seps if not any(a <= m.start() < b for a, b in spans)]
         bounds = [0, *(x for m in cuts for x in m.span()), len(hard)]

@@ -63,7 +63,8 @@ FEEL_WORDS = {
     w: float(v)
     for w, v in word_table(
         "shuffle|shuffled|shuffling|shuffle feel|shuffle beat|swung|swinging|swing feel|swung eighths=0.66; "
-        "light swing|slight swing|lazy swing=0.33; straight eighths|straight 8ths|straight feel|no swing=0"
+        "medium swing=0.5; light swing|slight swing|lazy swing=0.33; "
+        "straight eighths|straight 8ths|straight feel|no swing=0"
     ).items()
 }
 SECTION_WORDS = word_table(
@@ -122,7 +123,8 @@ STYLES: dict[str, Style] = {
     for phrases, style in (
         # genre words: electronic
         (
-            "lo-fi hip hop|lofi hip hop|lofi hiphop|lo-fi|lofi|lo fi|chillhop|lofi beats|study beats",
+            "lo-fi hip hop|lofi hip hop|lofi hiphop|lo-fi|lofi|lo fi|chillhop|lofi beats|study beats|lofi beat|"
+            "lo-fi beat|lo-fi hip hop beat|lofi hip hop beat",
             _g("electronic", "relaxed", tempo=80, band=LOFI, swing=0.3),
         ),
         (
@@ -136,7 +138,7 @@ STYLES: dict[str, Style] = {
         ("darksynth|cyberpunk", _g("electronic", "dramatic", tempo=110, band=SYNTHWAVE)),
         ("trap|trap beat|drill|phonk", _g("electronic", "dramatic", tempo=140, band=TRAP)),
         (
-            "hip hop|hip-hop|hiphop|rap|boom bap|boom-bap|rap beat",
+            "hip hop|hip-hop|hiphop|rap|boom bap|boom-bap|rap beat|hip hop beat|hip-hop beat|boom bap beat",
             _g("funk", tempo=90, band="electric_piano synth_bass drum_kit", swing=0.2),
         ),
         ("dubstep|brostep|riddim", _g("electronic", "energetic", tempo=140, band="synthesizer synth_bass_2 tr_808")),
@@ -224,7 +226,13 @@ STYLES: dict[str, Style] = {
             "film score|movie score|soundtrack|score|trailer music|epic trailer|film music",
             _g("classical", "dramatic", band=ORCHESTRA),
         ),
-        ("baroque", _g("classical", band="harpsichord violin violin cello")),
+        ("baroque|bach|vivaldi|handel|telemann", _g("classical", band="harpsichord violin violin cello")),
+        (
+            "chopin|liszt|rachmaninoff|rachmaninov|satie|debussy|nocturne|etude|étude",
+            _g("classical", band="acoustic_piano"),
+        ),
+        ("mozart|haydn|beethoven|schubert|brahms|tchaikovsky|mahler|dvorak|dvořák", _g("classical")),
+        ("four on the floor|four-on-the-floor", _g("electronic")),
         ("minimalist|minimalism", _g("classical", "relaxed", tempo=100, band="acoustic_piano marimba")),
         ("hymn|chorale|choral|sacred", _g("classical", "relaxed", tempo=70, band="church_organ choir_aahs")),
         ("gregorian chant|chant|plainchant", _g("classical", "relaxed", tempo=60, band="choir_aahs")),
@@ -256,6 +264,11 @@ STYLES: dict[str, Style] = {
         ("action|chase|battle|fight|combat|boss fight", _m("energetic", "dramatic")),
         ("adventurous|adventure|quest|exploration", _m("happy", "energetic")),
         ("sexy|sultry|seductive|sensual|smoky|slinky", _m("relaxed")),
+        ("elegant|graceful|refined|classy|stately", _m("relaxed", "happy")),
+        ("studying|study music|focus|concentration", _m("relaxed")),
+        ("triste|traurig|tristeza", _m("sad")),
+        ("feliz|heureux|heureuse|fröhlich|alegre|allegra", _m("happy")),
+        ("tranquilo|tranquille|calme|ruhig|sereno", _m("relaxed")),
         ("inspiring|inspirational|motivational|empowering|determined", _m("happy")),
         ("festive|celebration|joyous|carefree", _m("happy")),
         (
@@ -280,6 +293,8 @@ for _line in (
     "woodwind quintet|wind quintet = flute oboe clarinet french_horn bassoon @classical",
     "woodwinds|woodwind section|woodwind ensemble = flute oboe clarinet bassoon @classical",
     "brass section = trumpet trombone french_horn tuba",
+    "brass band = trumpet trumpet french_horn trombone tuba",
+    "low brass = trombone tuba",
     "brass quintet = trumpet trumpet french_horn trombone tuba @classical",
     "horn section|horns = trumpet tenor_sax trombone",
     "rhythm section = acoustic_piano bass_guitar drum_kit",
@@ -302,6 +317,12 @@ for _line in (
     "lute|lutes|oud = nylon_guitar ! no General MIDI lute; the nylon guitar is the closest sound",
     "erhu = violin ! no General MIDI erhu; the violin is the closest sound",
     "mellotron = string_ensemble ! played as the string ensemble",
+    "supersaw|supersaws|supersaw lead|pluck synth|plucks = synthesizer",
+    "singing bowl|singing bowls = tubular_bells ! no General MIDI singing bowl; tubular bells are the closest sound",
+    "hand drum|hand drums|frame drum|bodhran|bodhrán|hand percussion = percussion",
+    "909 drums|909 kit = electronic_kit",
+    "808 kit|808 drum kit = tr_808",
+    "breakbeat|breakbeats|amen break|amen breaks|kick = drum_kit",
     "cajon|cajón|tabla|tablas|djembe|djembes|bongo|timbales|cowbell|claves|hand claps|handclaps|claps = percussion",
     "hi-hat|hi-hats|hihat|hihats|hi hats|snare|snares|snare drum|kick drum|kicks|cymbals|toms = drum_kit",
 ):

@@ -20,7 +20,7 @@ from musigen_agent.catalog import Catalog, Genre, Groove, Instrument, Mood
 from musigen_agent.plugin_manager import DEFAULT_PLUGINS
 from musigen_agent.plugins.models.theory import TheoryComposer
 from musigen_agent.spec import Arrangement
-from musigen_agent.testing import Problem, assert_plugin_ok, check_plugin
+from musigen_agent.testing import Problem, assert_plugin_ok, check_plugin, kit
 from musigen_agent.testing.checks import PROBLEM_CODES
 from musigen_agent.testing.gm import GM_FAMILIES, GM_PROGRAMS
 
@@ -243,7 +243,7 @@ def test_a_word_that_already_means_another_item_is_caught():
 
 
 def test_a_name_that_is_another_items_synonym_is_caught(monkeypatch):
-    """Whatever ``Catalog.synonyms`` maps the name to is what users get; make it the other item."""
+    """Whatever ``Catalog.synonyms`` (prompts) and ``lexicon.resolve`` (options) map the name to is what users get."""
     original = Catalog.synonyms
 
     def first_come(self: Catalog, kind: str) -> dict[str, str]:
@@ -252,7 +252,12 @@ def test_a_name_that_is_another_items_synonym_is_caught(monkeypatch):
 
     monkeypatch.setattr(Catalog, "synonyms", first_come)
     problem = only(check_plugin(registers("register_instruments", instrument())), "unreachable-name")
-    assert "--instrument kalimba_test" in problem.message and "rename it" in problem.message
+    assert "prompts ('kalimba_test' selects 'saxophone')" in problem.message and "rename it" in problem.message
+
+    monkeypatch.setattr(Catalog, "synonyms", original)
+    monkeypatch.setattr(kit, "resolve", lambda catalog, kind, word, field: "saxophone")
+    problem = only(check_plugin(registers("register_instruments", instrument())), "unreachable-name")
+    assert "--instrument kalimba_test (selects 'saxophone')" in problem.message
 
 
 def test_progressions_qualities_grooves_and_form_are_checked():

@@ -49,8 +49,8 @@ def mode(request: pytest.FixtureRequest) -> str:
 async def test_compose_asks_the_model_about_ignored_words_only(services: Services, mode: str) -> None:
     model = Model('Sure: ```json\n{"genre": "jazz", "tempo": 140, "colour": "blue"}\n```')
     async with Client(build_server(services), sampling_callback=model, mode=mode) as c:
-        view = await call(c, "compose_track", description="a lofi tune, 80 bpm, 20 seconds")
-    assert len(model.prompts) == 1 and "lofi" in model.prompts[0] and "jazz" in model.prompts[0]
+        view = await call(c, "compose_track", description="a zorblesque tune, 80 bpm, 20 seconds")
+    assert len(model.prompts) == 1 and "zorblesque" in model.prompts[0] and "jazz" in model.prompts[0]
     assert view["summary"]["genre"] == "jazz"  # the ignored word, translated
     assert view["summary"]["tempo"] == 80  # the words stated it: the model may not change it
     assert view["sampling"] == {"used": {"genre": "jazz"}, "note": None}
@@ -65,14 +65,14 @@ async def test_compose_does_not_ask_when_every_word_was_understood(services: Ser
 
 async def test_compose_without_sampling_uses_the_offline_reading(services: Services) -> None:
     async with Client(build_server(services)) as c:
-        view = await call(c, "compose_track", description="a lofi tune, 80 bpm, 20 seconds")
-    assert "lofi" in view["ignored"] and "sampling" not in view
+        view = await call(c, "compose_track", description="a zorblesque tune, 80 bpm, 20 seconds")
+    assert "zorblesque" in view["ignored"] and "sampling" not in view
 
 
 async def test_compose_falls_back_when_the_suggestion_is_rejected(services: Services) -> None:
     model = Model('{"instruments": ["kazoo_9000"]}')
     async with Client(build_server(services), sampling_callback=model) as c:
-        view = await call(c, "compose_track", description="a lofi tune, 80 bpm, 20 seconds")
+        view = await call(c, "compose_track", description="a zorblesque tune, 80 bpm, 20 seconds")
     assert view["sampling"]["used"] is None and "kazoo_9000" in view["sampling"]["note"]
     assert services.registry.counts()["tracks"] == 1
 

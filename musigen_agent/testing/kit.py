@@ -27,6 +27,7 @@ from ..catalog import Catalog, Genre, Instrument, ModelBackend, Mood
 from ..compose import Composition
 from ..compose import compose as compose_spec
 from ..intent import Overrides, parse
+from ..lexicon import resolve
 from ..plugin_manager import CATALOGUE_HOOKS, DEFAULT_PLUGINS, Plugins, load_plugins
 from .checks import Problem, check_genre, check_instrument, check_model_shape, check_mood, did_you_mean
 from .composing import check_compositions
@@ -242,8 +243,9 @@ def _duplicates(offered: dict[str, list[Any]], name: str, catalog: Catalog) -> l
 def _words(offered: dict[str, list[Any]], catalog: Catalog) -> list[Problem]:
     """Names and words that select another item, because an earlier plugin registered them first.
 
-    Prompts and options resolve words through ``Catalog.synonyms``; whatever it maps a
-    word to is what users get.
+    Prompts resolve words through ``Catalog.synonyms`` and options (``--instrument``,
+    ``instruments=[...]``) through ``lexicon.resolve``; whatever they map a word to is
+    what users get.
     """
     problems = []
     for kind in ("instruments", "genres", "moods"):
@@ -252,13 +254,16 @@ def _words(offered: dict[str, list[Any]], catalog: Catalog) -> list[Problem]:
             if getattr(catalog, kind).get(item.name) is not item:
                 continue  # not loaded (quarantined or a duplicate): reported elsewhere
             subject = f"{noun} {item.name!r}"
-            if table.get(item.name) != item.name:
+            in_prompts, as_option = table.get(item.name), resolve(catalog, kind, item.name, kind)
+            lost = [f"prompts ({item.name!r} selects {in_prompts!r})"] if in_prompts != item.name else []
+            lost += [f"--{noun} {item.name} (selects {as_option!r})"] if as_option != item.name else []
+            if lost:
                 problems.append(
                     Problem(
                         "unreachable-name",
                         subject,
-                        f"{item.name!r} is a synonym of {table.get(item.name)!r}, registered earlier, so neither "
-                        f"prompts nor --{noun} {item.name} select this {noun}; rename it",
+                        f"{' and '.join(lost)}: the word already means an item registered earlier, so this {noun} "
+                        "is never selected; rename it",
                     )
                 )
                 continue

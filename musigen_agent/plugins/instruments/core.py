@@ -57,7 +57,7 @@ INSTRUMENTS = (
         high=84,
         roles=("harmony", "melody", "counter_melody"),
         priority=1,
-        synonyms=("acoustic guitar", "guitar", "steel guitar", "nylon guitar", "classical guitar", "acoustic"),
+        synonyms=("acoustic guitar", "guitar", "steel guitar", "classical guitar", "acoustic"),
     ),
     Instrument(
         name="electric_guitar",
@@ -86,10 +86,8 @@ INSTRUMENTS = (
             "electric bass",
             "upright bass",
             "double bass",
-            "acoustic bass",
             "bassline",
             "bass line",
-            "fretless bass",
             "string bass",
         ),
     ),
@@ -151,7 +149,7 @@ INSTRUMENTS = (
         roles=("melody", "counter_melody"),
         priority=2,
         polyphonic=False,
-        synonyms=("sax", "saxophone", "alto sax", "alto saxophone", "tenor sax", "tenor saxophone", "saxes"),
+        synonyms=("sax", "saxophone", "alto sax", "alto saxophone", "saxes"),
     ),
     Instrument(
         name="trumpet",
@@ -163,7 +161,7 @@ INSTRUMENTS = (
         roles=("melody", "counter_melody"),
         priority=3,
         polyphonic=False,
-        synonyms=("trumpet", "trumpets", "muted trumpet", "cornet", "flugelhorn"),
+        synonyms=("trumpet", "trumpets", "cornet", "flugelhorn"),
     ),
     Instrument(
         name="flute",
@@ -175,7 +173,7 @@ INSTRUMENTS = (
         roles=("melody", "counter_melody"),
         priority=3,
         polyphonic=False,
-        synonyms=("flute", "flutes", "piccolo"),
+        synonyms=("flute", "flutes"),
     ),
     Instrument(
         name="pad_synth",

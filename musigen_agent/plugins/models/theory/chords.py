@@ -78,7 +78,7 @@ def style_hits(ctx: Context, style: str, busy: str = "normal") -> Hits:
         hits = [(0, TPQ + EIGHTH, 4), (TPQ + EIGHTH, EIGHTH + SIXTEENTH, -2)]
         if busy == "busy":
             hits += [(2 * TPQ + EIGHTH, EIGHTH, -4), (3 * TPQ + EIGHTH, EIGHTH, 0)]
-        return hits[:1] if busy == "sparse" else hits
+        return [(0, 3 * TPQ, 4)] if busy == "sparse" else hits  # a ballad holds the chord
     if style in ("boom_chick", "skank"):
         hits = _pulse_hits(ctx, weak_only=True, fraction=0.4 if style == "skank" else 0.6)
         if busy == "busy":  # the doubled 'bubble' skank, the boom-chick-a

@@ -1,7 +1,8 @@
 """Drum kit and hand percussion: the genre's groove, shaped by the form.
 
-Quiet sections thin the groove, sections open with a crash, and the bar before a new
-section gets a fill, so the drums mark the form the way a drummer would.
+Quiet sections thin the groove, sections open with a crash, the bar before a new
+section gets a fill and the last bar of each phrase a variation, so the drums mark the
+form the way a drummer would instead of looping one bar.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ HAND_PERCUSSION = {
     "timbale_low",
 }
 ACCENTS = {"X": 14, "x": 0, "o": -38}
-#: Time-keeping lanes thinned by a low density and doubled by a high one.
+#: Time-keeping lanes thinned by a low density and driven into sixteenths by a high one.
 THIN_LANES = {"closed_hat", "ride", "shaker"}
 EIGHTH, SIXTEENTH = TPQ // 2, TPQ // 4
 #: Lanes that carry the backbeat, in order of preference (for a drag before it).
