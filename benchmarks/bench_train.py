@@ -45,8 +45,15 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     summary = index(args.corpus, out / "index.sqlite", workers=2, progress=progress)
-    metrics = train(out / "index.sqlite", out, steps=args.steps, seed=args.seed, resume=args.resume,
-                    progress=progress, config=CONFIG)
+    metrics = train(
+        out / "index.sqlite",
+        out,
+        steps=args.steps,
+        seed=args.seed,
+        resume=args.resume,
+        progress=progress,
+        config=CONFIG,
+    )
     wall = time.perf_counter() - t0
     record = {
         "command": "OMP_WAIT_POLICY=PASSIVE python " + " ".join(sys.argv),

@@ -61,8 +61,8 @@ def command(
             _err(f"internal error: {type(exc).__name__}: {exc} (run again with --debug for the traceback)")
             raise typer.Exit(1) from None
 
-    if fn.__name__ == "list_":
-        name = "list"
+    if name is None and fn.__name__.endswith("_"):  # list_, import_: Python keywords/builtins as command names
+        name = fn.__name__.rstrip("_")
     return (app_ or app).command(name=name, help=help)(wrapper)
 
 
@@ -219,6 +219,40 @@ def revert(
 ) -> None:
     """Make a new version identical to an older one."""
     _out(_services(db).revert(track_id, version), as_json, _print_track)
+
+
+@command
+def analyze(
+    track_id: Annotated[str, typer.Argument(help="Track id.")],
+    version: Annotated[int | None, typer.Option(help="Version number (default: latest).")] = None,
+    db: Db = None,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """Measure a track: key heard vs asked, scale, entropy, groove, chord tones, against real-music ranges."""
+
+    def human(a: dict[str, Any]) -> None:
+        for name, value in a["control"].items():
+            typer.echo(f"  {name:<12} {json.dumps(value, default=str)}")
+        for group, metrics in a["reference"].items():
+            if isinstance(metrics, dict):
+                for metric, m in metrics.items():
+                    flag = "ok " if m.get("in_range") else "OUT"
+                    typer.echo(f"  {flag} {group}.{metric:<24} {m['value']}  (real music {m['lo']}-{m['hi']})")
+
+    _out(_services(db).analyze(track_id, version), as_json, human)
+
+
+@command
+def import_(
+    path: Annotated[Path, typer.Argument(help="A .mid file.", exists=True, dir_okay=False, readable=True)],
+    title: Annotated[str | None, typer.Option(help="Title (default: the file name).")] = None,
+    db: Db = None,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """Import a MIDI file as a new track you can refine and render."""
+    _out(_services(db).import_midi(path.read_bytes(), title or path.stem), as_json, _print_track)
 
 
 @command

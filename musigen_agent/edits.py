@@ -12,6 +12,7 @@ notes directly, and mix ops only touch the mix.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -65,6 +66,7 @@ class State:
 
 
 ALL = None  # scope wildcard
+NUMBERED = re.compile(r"_\d+$")
 
 
 @dataclass(frozen=True)
@@ -96,13 +98,14 @@ def _part(spec: TrackSpec, name: str, field: str = "part") -> PartSpec:
 
 
 def _sections(spec: TrackSpec, name: str, field: str = "section") -> list[SectionSpec]:
-    """Sections called ``name``, or every section of that kind ('chorus' -> chorus, chorus_2)."""
+    """Sections called ``name``; a kind without a number ('chorus') means every one (chorus, chorus_2)."""
+    if not NUMBERED.search(name):
+        kind = [s for s in spec.sections if NUMBERED.sub("", s.name) == name]
+        if kind:
+            return kind
     exact = [s for s in spec.sections if s.name == name]
     if exact:
         return exact
-    kind = [s for s in spec.sections if s.name.rsplit("_", 1)[0] == name and s.name.rsplit("_", 1)[-1].isdigit()]
-    if kind:
-        return kind
     raise unknown("section", name, [s.name for s in spec.sections], field=field)
 
 

@@ -23,12 +23,12 @@ from . import chord_words, planning, semantic
 from .catalog import Catalog, Genre, Mood
 from .chord_words import Progression
 from .errors import InvalidInput
-from .lexicon import resolve
+from .lexicon import compact, resolve
 from .planning import parse_key, parse_length
 from .reading import MAX_MOODS, Choice, Heard, Source, read
 from .spec import MAX_BARS, MAX_PARTS, MAX_SECONDS, METERS, SECTION_NAME, TEMPO_RANGE, TONICS, TrackSpec
 from .theory import parse_chord
-from .vocabulary import SECTION_WORDS
+from .vocabulary import BEAT_WORDS, KIT_WORDS, SECTION_WORDS
 
 __all__ = ["FIELDS", "SECTION_WORDS", "Choice", "Intent", "Overrides", "Source", "parse", "parse_key"]
 
@@ -180,7 +180,7 @@ class _Decision:
                 description=self.text,
                 genre=genre.name,
                 sections=sections,
-                parts=planning.assign_parts(band, self.cat),
+                parts=planning.assign_parts(band, self.cat, two_hands=self.ov.instruments is None),
                 swing=swing,
             )
         except ValidationError as exc:
@@ -203,12 +203,13 @@ class _Decision:
             band = [resolve(self.cat, "instruments", w, "instruments") for w in self.ov.instruments]
             return Choice(band, "argument", list(self.ov.instruments))
         counts: dict[str, int] = {}
+        kits = {n.name for n in self.heard.instruments if self.cat.instrument(n.name).family == "drums"}
         for n in self.heard.instruments:
-            if not n.featured:
+            if not n.featured and not (len(kits) > 1 and compact(n.words) in KIT_WORDS):
                 counts[n.name] = max(counts.get(n.name, 0), n.count)
         band = [name for name, n in counts.items() for _ in range(n)]
-        if not band:
-            return None
+        if not band or all(compact(n.words) in BEAT_WORDS for n in self.heard.instruments):
+            return None  # 'a trap beat' asks for a whole track with drums, not for drums alone
         source: Source = "stated" if any(not n.semantic for n in self.heard.instruments) else "implied"
         return Choice(band, source, list(dict.fromkeys(n.words for n in self.heard.instruments)))
 
@@ -221,6 +222,10 @@ class _Decision:
             named or self.style_band(genre) or self.derived(list(genre.instruments), "genre", f"the {genre.name} band")
         )
         band = list(choice.value)
+        beat = next((n for n in self.heard.instruments if compact(n.words) in BEAT_WORDS), None)
+        if named is None and beat and not any(self.cat.instrument(b).is_drum for b in band):
+            band.append(beat.name)
+            choice.words.append(beat.words)
         explicit = {n.name for n in self.heard.instruments if not n.generic}  # 'acoustic ... guitar' stays acoustic
         for n in self.heard.instruments:
             variant = (

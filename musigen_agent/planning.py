@@ -248,10 +248,11 @@ def with_chords(sections: list[SectionSpec], chords: dict[str | None, list[str]]
     """Put stated progressions into the sections: the composer then plays them one chord per bar, in order.
 
     ``chords`` maps a section kind ('chorus') to its own progression and None to the
-    piece's.  The piece's progression goes into the body (verses, choruses...), so the
-    intro and outro keep the genre's framing and the final cadence on the tonic; a
-    form with no body, or a tagged progression whose section is not in the form,
-    takes it everywhere rather than lose it.
+    piece's (:func:`phrase_progression` says how a loop fills the bars).  The piece's
+    progression goes into the body (verses, choruses...), so the intro and outro keep
+    the genre's framing and the final cadence on the tonic; a form with no body, or a
+    tagged progression whose section is not in the form, takes it everywhere rather
+    than lose it.
     """
     if not chords:
         return sections
@@ -263,8 +264,19 @@ def with_chords(sections: list[SectionSpec], chords: dict[str | None, list[str]]
         own = chords.get(_kind(s.name))
         if own is None and s in body:
             own = main
-        out.append(s.model_copy(update={"chords": list(own)}) if own else s)
+        out.append(s.model_copy(update={"chords": phrase_progression(own)}) if own else s)
     return out
+
+
+def phrase_progression(chords: list[str]) -> list[str]:
+    """The chords, one per bar, with the last held so a loop fills whole four-bar phrases.
+
+    Three chords become ii-V-I-I, six or seven fill eight bars: a player holds the
+    resolution rather than start the loop again mid-phrase, and the tonic gets the
+    weight that makes the key heard.  Other lengths are kept as stated.
+    """
+    target = {3: 4, 6: 8, 7: 8}.get(len(chords), len(chords))
+    return list(chords) + [chords[-1]] * (target - len(chords))
 
 
 def _kind(section: str) -> str:
@@ -426,7 +438,7 @@ def _shrink_bars(bars: list[int], body: list[int], edges: list[int], form: list[
 # ---------------------------------------------------------------------------- parts
 
 
-def assign_parts(instruments: list[str], catalog: Catalog) -> list[PartSpec]:
+def assign_parts(instruments: list[str], catalog: Catalog, *, two_hands: bool = False) -> list[PartSpec]:
     """Give every instrument a role it can play, so the band covers the essentials.
 
     Drums keep time; one bass-capable instrument holds the bass (a real bass first,
@@ -434,7 +446,16 @@ def assign_parts(instruments: list[str], catalog: Catalog) -> list[PartSpec]:
     any that can); the most melodic instrument leads; the rest fill in harmony, pads
     or counter-melodies, each with its own best such role.  Ties go to the lower
     catalogue priority number, then to the order given, so the result is stable.
+
+    ``two_hands``: a lone chordal instrument (solo piano, guitar, harp) gets a second
+    part of itself that accompanies the melody, as a pianist's left hand does; a
+    melody alone would leave the harmony, and so the key, unheard.
     """
+    if two_hands:
+        pitched = [n for n in instruments if not catalog.instrument(n, field="instruments").is_drum]
+        if len(pitched) == 1 and _accompanies_itself(catalog.instrument(pitched[0])):
+            at = instruments.index(pitched[0]) + 1
+            instruments = [*instruments[:at], pitched[0], *instruments[at:]]
     insts = [catalog.instrument(name, field="instruments") for name in instruments]
     roles: list[Role | None] = [None] * len(insts)
     pitched = []
@@ -463,6 +484,10 @@ def assign_parts(instruments: list[str], catalog: Catalog) -> list[PartSpec]:
         name = inst.name if names[inst.name] == 1 else f"{inst.name}_{names[inst.name]}"
         parts.append(PartSpec(name=name, instrument=inst.name, role=role or inst.roles[0]))
     return parts
+
+
+def _accompanies_itself(inst: Instrument) -> bool:
+    return inst.polyphonic and "melody" in inst.roles and "harmony" in inst.roles
 
 
 def _pick(

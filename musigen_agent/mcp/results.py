@@ -67,6 +67,36 @@ class PluginList(BaseModel):
     plugins: list[dict[str, Any]]
 
 
+class AnalysisView(BaseModel):
+    """What analyze_track returns: piece and part metrics, spec agreement, reference ranges."""
+
+    model_config = ConfigDict(extra="allow")
+
+    track_id: str
+    version: int
+    piece: dict[str, Any]
+    parts: dict[str, Any] | list[Any]
+    control: dict[str, Any]
+    reference: dict[str, Any]
+
+
+def analysis_text(a: dict[str, Any]) -> str:
+    """The few numbers an assistant should read first."""
+    key = a["control"].get("key", {})
+    out = [
+        f"{group}.{name}"
+        for group, metrics in a["reference"].items()
+        if isinstance(metrics, dict)
+        for name, m in metrics.items()
+        if isinstance(m, dict) and m.get("in_range") is False
+    ]
+    return (
+        f"{a['track_id']} v{a['version']}: key heard {key.get('estimate')} ({key.get('agreement')}), "
+        f"scale consistency {a['piece'].get('scale_consistency')}, entropy {a['piece'].get('pitch_class_entropy')}; "
+        f"outside real-music ranges: {', '.join(out) or 'none'}."
+    )
+
+
 def result(data: dict[str, Any], text: str, *extra: ContentBlock) -> CallToolResult:
     """A successful result: ``data`` as structured content, ``text`` (and any media) as content."""
     return CallToolResult(content=[TextContent(type="text", text=text), *extra], structured_content=data)

@@ -10,6 +10,8 @@ annotated arguments are the schema, whose docstring teaches the model when to us
 and whose body is ``await answer(lambda s, progress: s.<one call>(...), present)``.
 """
 
+import base64
+import binascii
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Protocol
 
@@ -19,7 +21,7 @@ from mcp_types import CallToolResult, CreateMessageResult, ToolAnnotations
 from pydantic import Field
 
 from .. import __version__
-from ..errors import MusigenError
+from ..errors import InvalidInput, MusigenError
 from ..services import CATALOG_KINDS, Progress, Services
 from .arguments import (
     INSTRUMENTS_HELP,
@@ -37,11 +39,13 @@ from .arguments import (
 from .prompts import add_prompts
 from .resources import add_resources
 from .results import (
+    AnalysisView,
     CatalogList,
     PluginList,
     TrackList,
     TrackView,
     VersionList,
+    analysis_text,
     error,
     preview,
     result,
@@ -268,7 +272,30 @@ def _track_tools(server: MCPServer, vocab: Vocabulary, sampler: Sampler, answer:
             lambda v: result(v, track_text(v, f"{track_id} version {v['version']} = version {version}:")),
         )
 
+    async def analyze_track(track_id: TRACK_ID, version: VERSION = None) -> Annotated[CallToolResult, AnalysisView]:
+        """Measure a version: key heard in the notes vs the spec, scale consistency, pitch-class entropy, groove,
+        empty beats, melody chord tones, repetition, notes out of range, each against real-music reference ranges.
+        Use it to check a result before telling the user it matches their request."""
+        return await answer(lambda s, _: s.analyze(track_id, version), lambda a: result(a, analysis_text(a)))
+
+    async def import_midi(
+        data: Annotated[str, Field(description="The .mid file, base64-encoded (at most 4 MB).")],
+        title: Annotated[str | None, Field(description="Title for the new track.", max_length=200)] = None,
+    ) -> Annotated[CallToolResult, TrackView]:
+        """Import a Standard MIDI File as a new track (tempo, meter, key, instruments, chords per bar are read
+        from it); then refine it like any track, e.g. refine_track(instruction="make it reggae")."""
+        try:
+            raw = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            return error(InvalidInput("data must be base64 (standard alphabet) of a .mid file.", field="data"))
+        return await answer(
+            lambda s, _: s.import_midi(raw, title),
+            lambda v: result(v, track_text(v, f"Imported as {v['track_id']} version 1:")),
+        )
+
     server.add_tool(compose_track, title="Compose a track", annotations=_writes(idempotent=False))
+    server.add_tool(analyze_track, title="Analyze a track", annotations=READ)
+    server.add_tool(import_midi, title="Import a MIDI file", annotations=_writes(idempotent=False))
     server.add_tool(refine_track, title="Refine a track", annotations=_writes(idempotent=False))
     server.add_tool(render_track, title="Render a track", annotations=_writes(idempotent=True))
     server.add_tool(get_track, title="Get a track", annotations=READ)

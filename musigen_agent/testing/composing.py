@@ -64,7 +64,7 @@ def check_compositions(
     models = sorted(n for n, m in cat.models.items() if m.available)
     own = {kind: [item.name for item in items if item.name in getattr(cat, kind)] for kind, items in offered.items()}
     runs: list[tuple[str, TrackSpec | Exception]] = []
-    for model in own["models"]:
+    for model in (m for m in own["models"] if m in models):  # an unavailable backend is only listed, never run
         for i in range(max(len(genres), len(moods))):
             runs.append((f"model {model!r}", _spec(cat, genres[i % len(genres)], moods[i % len(moods)], model=model)))
     for model in models:

@@ -76,6 +76,25 @@ async def compose(
     )
 
 
+@router.post(
+    "/import",
+    status_code=201,
+    response_model=TrackView,
+    summary="Import a MIDI file as a new track",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"audio/midi": {"schema": {"type": "string", "format": "binary"}}}}
+    },
+)
+async def import_midi(
+    request: Request,
+    _: Composer,
+    title: Annotated[str | None, Query(max_length=200, description="Title of the new track.")] = None,
+) -> Any:
+    """Send the raw bytes of a .mid file as the body (content type audio/midi); refine and render it after."""
+    data = await request.body()
+    return public_files(await app_state(request).studio.call(lambda s: s.import_midi(data, title)))
+
+
 @router.get("", response_model=list[TrackRow], summary="List tracks, most recently changed first")
 async def list_tracks(
     request: Request,
@@ -113,6 +132,17 @@ async def refine(track_id: TrackId, body: RefineRequest, request: Request, _: Co
 @router.post("/{track_id}/revert", status_code=201, response_model=TrackView, summary="Revert to a version")
 async def revert(track_id: TrackId, body: RevertRequest, request: Request, _: Composer) -> Any:
     return public_files(await app_state(request).studio.call(lambda s: s.revert(track_id, body.version)))
+
+
+@router.get("/{track_id}/analysis", response_model=dict[str, Any], summary="Objective metrics of a version")
+async def analyze(
+    track_id: TrackId,
+    request: Request,
+    _: Reader,
+    version: Annotated[int | None, Query(ge=1, description="Version (default: the latest).")] = None,
+) -> Any:
+    """Key heard vs asked, scale consistency, entropy, groove, chord tones... against real-music ranges."""
+    return await app_state(request).studio.call(lambda s: s.analyze(track_id, version))
 
 
 @router.get("/{track_id}/diff", response_model=dict[str, Any], summary="What changed between two versions")

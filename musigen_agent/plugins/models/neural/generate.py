@@ -6,15 +6,18 @@ constraints are masks too: a pitch must be in the key's scale or the chord sound
 at that position (so V in minor may raise the 7th), and inside the part's range.
 The harmony, the form position (``SEC``) and the bar count are *forced* tokens taken
 from the theory composer's plan, and bars of a repeated section are forced copies of
-their first statement, so the form is audible.  Sampling is top-k with a seeded
-``torch.Generator``: same request, same tokens.
+their first statement, so the form is audible.  Sampling is top-k with a private
+``random.Random`` seeded from the request (never the global torch RNG): same request,
+same tokens.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
 from musigen_agent.neural.tokens import ID, TRACKS, VOCAB, bar_steps, ids_of, prefix
@@ -97,14 +100,14 @@ class Sampler:
         self.tokens: list[int] = []
         self.bar_starts: list[int] = []
         self.cache: Cache | None = None
-        self.logits: torch.Tensor | None = None
+        self.logits: np.ndarray | None = None
 
     def _prime(self) -> None:
         limit = self.model.cfg.context // 2
         start = next((s for s in self.bar_starts if len(self.tokens) - s <= limit), len(self.tokens))
         seq = torch.tensor([self.head + self.tokens[start:]])
         logits, self.cache = self.model(seq)
-        self.logits = logits[0, -1]
+        self.logits = logits[0, -1].numpy()
 
     def feed(self, token: int) -> None:
         if token == ID["BAR"]:
@@ -114,17 +117,21 @@ class Sampler:
             self._prime()
             return
         logits, self.cache = self.model(torch.tensor([[token]]), self.cache)
-        self.logits = logits[0, -1]
+        self.logits = logits[0, -1].numpy()
 
 
-def _pick(logits: torch.Tensor, allowed: list[int], req: Request, gen: torch.Generator) -> int:
+def _pick(logits: np.ndarray, allowed: list[int], req: Request, rng: random.Random) -> int:
+    """Top-k sampling among the allowed tokens (numpy on a 230-vector: ~20x cheaper than torch ops per step)."""
     if len(allowed) == 1:
         return allowed[0]
-    choices = torch.tensor(allowed)
+    choices = np.array(allowed)
     scores = logits[choices] / req.temperature
     k = min(req.top_k, len(allowed))
-    top, where = torch.topk(scores, k)
-    return int(choices[where[torch.multinomial(torch.softmax(top, 0), 1, generator=gen)]])
+    top = np.argpartition(-scores, k - 1)[:k]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    p = np.exp(scores[top] - scores[top[0]])
+    cumulative = np.cumsum(p / p.sum())
+    return int(choices[top[min(int(np.searchsorted(cumulative, rng.random())), k - 1)]])
 
 
 @torch.inference_mode()
@@ -143,7 +150,7 @@ def generate(model: TinyGPT, req: Request) -> list[int]:
 
 
 def _generate(model: TinyGPT, req: Request) -> list[int]:
-    gen = torch.Generator().manual_seed(req.seed)
+    rng = random.Random(req.seed)
     sampler = Sampler(model, prefix(req.condition))
     state = _State(req)
     per_bar: list[list[int]] = []
@@ -162,7 +169,7 @@ def _generate(model: TinyGPT, req: Request) -> list[int]:
                 token = forced.pop(0)
             else:
                 assert sampler.logits is not None
-                token = _pick(sampler.logits, state.allowed(), req, gen)
+                token = _pick(sampler.logits, state.allowed(), req, rng)
                 if token == ID["BAR"]:
                     break
             state.feed(token)
