@@ -1,6 +1,6 @@
 """Neural backend: generation speed for 30 s of music, and quality side by side with the theory composer.
 
-Usage: python benchmarks/bench_neural.py [--specs 50] [--seconds 60]
+Usage: python benchmarks/bench_neural.py [--specs 50] [--seconds 30]
 
 Speed: a 30-second folk spec composed with ``model="neural"`` (weights loaded once
 beforehand), median of 5 runs, plus the theory composer alone for comparison.
@@ -52,7 +52,7 @@ def _mean(values: list[Any]) -> float | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--specs", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args()
     plugins = load_plugins(entry_points=False)
     cat = plugins.catalog

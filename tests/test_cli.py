@@ -193,3 +193,20 @@ def test_keys_create_list_revoke(tmp_path):
     assert json.loads(cli("keys", "revoke", made["id"], "--db", db, "--json").stdout)["revoked"]
     bad = cli("keys", "create", "x", "--scope", "root", "--db", db)
     assert bad.exit_code == 2 and "scope" in bad.stderr
+
+
+def test_analyze_and_import(tmp_path):
+    db = str(tmp_path / "r.sqlite")
+    view = json.loads(cli("compose", "a dramatic rock song in E minor, 30 seconds", "--format", "mid", "--out",
+                          str(tmp_path), "--db", db, "--json").stdout)
+    analysis = cli("analyze", view["track_id"], "--db", db, "--json")
+    assert analysis.exit_code == 0 and json.loads(analysis.stdout)["control"]["key"]["requested"] == "E minor"
+    human = cli("analyze", view["track_id"], "--db", db)
+    assert "real music" in human.stdout
+    mid = next(tmp_path.glob("*.mid"))
+    imported = json.loads(cli("import", str(mid), "--db", db, "--json").stdout)
+    assert imported["spec"]["key"] == "E" and imported["spec"]["title"] == mid.stem
+    bad = tmp_path / "bad.mid"
+    bad.write_bytes(b"garbage")
+    result = cli("import", str(bad), "--db", db)
+    assert result.exit_code == 2 and "MThd" in result.stderr

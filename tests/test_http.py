@@ -89,6 +89,23 @@ def test_compose_refine_render_download_loop(client: TestClient) -> None:
     assert reverted.status_code == 201 and reverted.json()["version"] == 3
 
 
+def test_import_midi_and_analysis(client: TestClient, services) -> None:
+    track_id = client.post("/v1/tracks", json=SHORT).json()["track_id"]
+    analysis = client.get(f"/v1/tracks/{track_id}/analysis")
+    assert analysis.status_code == 200 and analysis.json()["control"]["tempo"]["match"]
+    assert_problem(client.get("/v1/tracks/tnope/analysis"), 404, "not-found")
+    imported = client.post(
+        "/v1/tracks/import",
+        params={"title": "again"},
+        content=services.midi(track_id),
+        headers={"content-type": "audio/midi"},
+    )
+    assert imported.status_code == 201, imported.text
+    assert imported.json()["spec"]["title"] == "again"
+    bad = client.post("/v1/tracks/import", content=b"RIFF", headers={"content-type": "audio/midi"})
+    assert assert_problem(bad, 422, "invalid-input")["field"] == "data"
+
+
 def test_range_download_returns_206_with_the_right_bytes(client: TestClient) -> None:
     view = client.post("/v1/tracks", json={**SHORT, "formats": ["json"]}).json()
     url = view["files"][0]["url"]

@@ -65,9 +65,10 @@ def test_without_the_gm_pack_the_core_words_still_work() -> None:
 
 @pytest.mark.parametrize(
     ("words", "band"),
-    [("string quartet", ["violin", "violin", "viola", "cello"]), ("brass section", ["trumpet", "trombone", "french_horn", "tuba"]),
-     ("rhythm section", ["acoustic_piano", "bass_guitar", "drum_kit"]), ("horn section", ["trumpet", "tenor_sax", "trombone"]),
-     ("low strings", ["cello", "contrabass"])],
+    [("string quartet", ["violin", "violin", "viola", "cello"]),
+     ("brass section", ["trumpet", "trombone", "french_horn", "tuba"]),
+     ("rhythm section", ["acoustic_piano", "bass_guitar", "drum_kit"]),
+     ("horn section", ["trumpet", "tenor_sax", "trombone"]), ("low strings", ["cello", "contrabass"])],
 )  # fmt: skip
 def test_ensembles_expand_to_several_parts(catalog: Catalog, words: str, band: list[str]) -> None:
     intent = parse(f"a piece for {words}", catalog)
@@ -105,7 +106,7 @@ def test_a_beat_alone_asks_for_a_whole_track(catalog: Catalog) -> None:
      ("ambient", "electronic", ["relaxed"], "'ambient' -> electronic + relaxed"),
      ("bossa nova", "jazz", ["relaxed"], "'bossa nova' -> jazz + relaxed"),
      ("metal", "rock", ["energetic"], "'metal' -> rock + energetic"),
-     ("synthwave", "electronic", ["happy"], "'synthwave' -> electronic"),
+     ("synthwave", "electronic", ["dramatic"], "'synthwave' -> electronic"),
      ("trap", "electronic", ["dramatic"], "'trap' -> electronic + dramatic"),
      ("orchestral", "classical", ["happy"], "'orchestral' -> classical"),
      ("meditative", "pop", ["relaxed"], ""), ("romantic", "pop", ["relaxed", "happy"], "'romantic' -> relaxed + happy"),
@@ -245,7 +246,7 @@ def test_the_issue_example_is_honoured(plugins: Plugins) -> None:
 
 def _random_prompt(rng: random.Random, length: int) -> str:
     words = ["piano", "jazz", "in", "Bb", "minor", "Am", "F", "C", "G", "120", "bpm", "3/4", "no", "drums", "🎹",
-             "string", "quartet", "lo-fi", "chords", "ii-V-I", "über", "悲しい", "—", ",", "x", "2:30", "bars", "808s"]  # fmt: skip
+             "string", "quartet", "lo-fi", "chords", "ii-V-I", "über", "悲しい", "—", ",", "x", "2:30"]  # fmt: skip
     text = ""
     while len(text) < length:
         text += rng.choice(words) + rng.choice([" ", ", ", "-", ""])

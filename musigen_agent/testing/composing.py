@@ -81,7 +81,7 @@ def check_compositions(
     failed: set[tuple[str, str]] = set()
     for subject, spec in runs:
         if isinstance(spec, Exception):
-            problems.append(Problem("compose-failed", subject, f"cannot build a spec for it: {spec}"))
+            problems.append(Problem("compose-failed", subject, f"no valid spec can use it ({spec}); fix the fields named"))
             continue
         if (subject, spec.model) in failed:
             continue
