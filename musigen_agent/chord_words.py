@@ -106,12 +106,15 @@ def _accept(text: str, run: list[re.Match[str]], roman: bool) -> Progression | N
     before = TRIGGER_BEFORE.search(text, max(0, start - 60), start)
     after = TRIGGER_AFTER.match(text, end)
     if not roman:
-        if any(m.group(1).isupper() for m in run):  # 'over a Dm7 vamp': a leading 'a' is an article
-            while run[0].group() == "a":
+        if any(m.group(1).isupper() for m in run):  # 'over a Dm7 vamp', 'F#m, D, A, E and a snare': articles
+            while run[0].group(1).islower():
                 run = run[1:]
-        if not before or start - before.end("t") > 12:  # lower case only right after a trigger
+            while run[-1].group(1).islower():
+                run = run[:-1]
             if any(m.group(1).islower() for m in run):
                 return None
+        elif not before or start - before.end("t") > 12:  # lower case only right after a trigger
+            return None
         decorated = sum(1 for m in run if m.group(2) or m.group(3) or m.group(4))
         ok = bool(before or after) and (len(run) >= 2 or decorated) or (len(run) >= 3 and decorated) or len(run) >= 4
     else:

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from .errors import InvalidInput, MusigenError
-from .services import Services, open_services
+from .services import FORMATS, Services, open_services
 from .summary import headline
 
 app = typer.Typer(
@@ -259,15 +259,84 @@ def import_(
 def render(
     track_id: Annotated[str, typer.Argument(help="Track id.")],
     version: Annotated[int | None, typer.Option(help="Version number (default: latest).")] = None,
-    format: Annotated[str, typer.Option("--format", help="Comma-separated: mid,wav,json.")] = "wav",
+    format: Annotated[str, typer.Option("--format", help="Comma-separated: " + ",".join(FORMATS) + ".")] = "wav",
+    stems: Annotated[bool, typer.Option("--stems", help="Also write the stems: a zip of one WAV per part.")] = False,
     out: Annotated[Path, typer.Option(help="Folder for the files.")] = Path("out"),
     db: Db = None,
     as_json: AsJson = False,
     debug: Debug = False,
 ) -> None:
     """Render a stored track (or one of its versions) to files."""
-    view = _services(db).render(track_id, version, formats=_formats(format), out_dir=out)
-    _out(view, as_json, _print_track)
+    formats = _formats(format) + (["stems"] if stems else [])
+    _out(_services(db).render(track_id, version, formats=formats, out_dir=out), as_json, _print_track)
+
+
+@command
+def mix(
+    track_id: Annotated[str, typer.Argument(help="Track id.")],
+    track: Annotated[str, typer.Option("--track", help="Part to change (name or instrument).")],
+    gain: Annotated[float | None, typer.Option(help="Fader gain, dB (-60..12).")] = None,
+    pan: Annotated[float | None, typer.Option(help="Pan, -1 left .. 1 right.")] = None,
+    mute: Annotated[bool | None, typer.Option("--mute/--unmute")] = None,
+    solo: Annotated[bool | None, typer.Option("--solo/--unsolo")] = None,
+    reverb: Annotated[float | None, typer.Option(help="Reverb send, 0..1.")] = None,
+    low_cut: Annotated[float | None, typer.Option(help="High-pass cut-off, Hz (0 = off).")] = None,
+    eq_low: Annotated[float | None, typer.Option(help="Low shelf at 200 Hz, dB.")] = None,
+    eq_mid: Annotated[float | None, typer.Option(help="Peak at 1 kHz, dB.")] = None,
+    eq_high: Annotated[float | None, typer.Option(help="High shelf at 5 kHz, dB.")] = None,
+    comp_threshold: Annotated[float | None, typer.Option(help="Compressor threshold, dBFS.")] = None,
+    comp_ratio: Annotated[float | None, typer.Option(help="Compression ratio (1 = off).")] = None,
+    version: Annotated[int | None, typer.Option(help="Version to change (default: latest).")] = None,
+    db: Db = None,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """Change one part's mix: a new version whose next render re-uses every cached stem."""
+    op = {
+        "op": "mix",
+        "part": track,
+        "gain_db": gain,
+        "pan": pan,
+        "mute": mute,
+        "solo": solo,
+        "reverb": reverb,
+        "low_cut_hz": low_cut,
+        "eq_low_db": eq_low,
+        "eq_mid_db": eq_mid,
+        "eq_high_db": eq_high,
+        "comp_threshold_db": comp_threshold,
+        "comp_ratio": comp_ratio,
+    }
+    op = {k: v for k, v in op.items() if v is not None}
+    _out(_services(db).refine(track_id, "", [op], version), as_json, _print_track)
+
+
+plugin_app = typer.Typer(no_args_is_help=True, help="Write plugins (the guide is docs/plugins.md).")
+app.add_typer(plugin_app, name="plugin")
+
+
+def new(
+    name: Annotated[str, typer.Argument(help="Plugin name: 2-40 lower-case letters, digits and _, e.g. kalimba.")],
+    kind: Annotated[str, typer.Option(help="What it provides: instrument, genre, mood or model.")] = "instrument",
+    dest: Annotated[Path, typer.Option(help="Folder to create the musigen-NAME package in.")] = Path("."),
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """Write a ready-to-install plugin package: pyproject entry point, a working hook, README, kit-based test."""
+    from .scaffold import new_plugin
+
+    project = new_plugin(name, kind, dest)  # type: ignore[arg-type]  # checked there, naming the field
+    files = sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file())
+    data = {"path": str(project), "files": files, "next": f"cd {project} && pip install -e '.[test]' && pytest"}
+
+    def human(d: dict[str, Any]) -> None:
+        typer.echo("\n  ".join([f"created {d['path']}", *d["files"]]))
+        typer.echo(f"next: {d['next']}")
+
+    _out(data, as_json, human)
+
+
+command(new, app_=plugin_app)
 
 
 @command

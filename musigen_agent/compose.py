@@ -68,7 +68,8 @@ def compose(spec: TrackSpec, plugins: Plugins) -> Composition:
     result = Composition(arrangement)
     for impl in reversed(plugins.pm.hook.after_compose.get_hookimpls()):
         try:
-            changed = impl.function(spec=spec, arrangement=result.arrangement, catalog=cat)
+            offered = {"spec": spec, "arrangement": result.arrangement, "catalog": cat}
+            changed = impl.function(**{arg: offered[arg] for arg in impl.argnames})
             if changed is not None:
                 result.arrangement = Arrangement.model_validate(changed.model_dump())
         except (Exception, ValidationError) as exc:

@@ -31,6 +31,7 @@ from .ops import (
     Extend,
     Gain,
     Humanize,
+    MixTrack,
     Mute,
     MuteIn,
     Op,
@@ -359,6 +360,17 @@ def _pan(state: State, op: Pan, plugins: Plugins) -> State:
     return _mix_track(state, op.part, pan=op.pan)
 
 
+def _mix(state: State, op: MixTrack, plugins: Plugins) -> State:
+    changes = op.model_dump(exclude={"op", "part"}, exclude_none=True)
+    if not changes:
+        raise InvalidInput(
+            "The mix op sets nothing; give at least one setting.",
+            field="mix",
+            allowed=sorted(set(MixTrack.model_fields) - {"op", "part"}),
+        )
+    return _mix_track(state, op.part, **changes)
+
+
 def _mute_in(state: State, op: MuteIn, plugins: Plugins) -> State:
     part = _part(state.spec, op.part)
     names = {s.name for name in op.sections for s in _sections(state.spec, name, field="sections")}
@@ -572,6 +584,7 @@ HANDLERS: dict[str, Handler] = {
     "solo": _solo,
     "gain": _gain,
     "pan": _pan,
+    "mix": _mix,
     "mute_in": _mute_in,
     "regenerate": _regenerate,
     "add_section": _add_section,

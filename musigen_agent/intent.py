@@ -28,7 +28,7 @@ from .planning import parse_key, parse_length
 from .reading import MAX_MOODS, Choice, Heard, Source, read
 from .spec import MAX_BARS, MAX_PARTS, MAX_SECONDS, METERS, SECTION_NAME, TEMPO_RANGE, TONICS, TrackSpec
 from .theory import parse_chord
-from .vocabulary import BEAT_WORDS, KIT_WORDS, SECTION_WORDS
+from .vocabulary import KIT_PART_WORDS, KIT_WORDS, SECTION_WORDS
 
 __all__ = ["FIELDS", "SECTION_WORDS", "Choice", "Intent", "Overrides", "Source", "parse", "parse_key"]
 
@@ -208,8 +208,8 @@ class _Decision:
             if not n.featured and not (len(kits) > 1 and compact(n.words) in KIT_WORDS):
                 counts[n.name] = max(counts.get(n.name, 0), n.count)
         band = [name for name, n in counts.items() for _ in range(n)]
-        if not band or all(compact(n.words) in BEAT_WORDS for n in self.heard.instruments):
-            return None  # 'a trap beat' asks for a whole track with drums, not for drums alone
+        if not band or all(compact(n.words) in KIT_PART_WORDS for n in self.heard.instruments):
+            return None  # 'a trap beat', 'a gated snare': a whole track with drums, not drums alone
         source: Source = "stated" if any(not n.semantic for n in self.heard.instruments) else "implied"
         return Choice(band, source, list(dict.fromkeys(n.words for n in self.heard.instruments)))
 
@@ -222,7 +222,7 @@ class _Decision:
             named or self.style_band(genre) or self.derived(list(genre.instruments), "genre", f"the {genre.name} band")
         )
         band = list(choice.value)
-        beat = next((n for n in self.heard.instruments if compact(n.words) in BEAT_WORDS), None)
+        beat = next((n for n in self.heard.instruments if compact(n.words) in KIT_PART_WORDS), None)
         if named is None and beat and not any(self.cat.instrument(b).is_drum for b in band):
             band.append(beat.name)
             choice.words.append(beat.words)

@@ -101,6 +101,24 @@ class Pan(OpBase):
     pan: float = Field(ge=-1, le=1)
 
 
+class MixTrack(OpBase):
+    """Set any of a part's mixer settings at once (unset fields keep their value)."""
+
+    op: Literal["mix"] = "mix"
+    part: str
+    gain_db: float | None = Field(default=None, ge=-60, le=12)
+    pan: float | None = Field(default=None, ge=-1, le=1)
+    mute: bool | None = None
+    solo: bool | None = None
+    reverb: float | None = Field(default=None, ge=0, le=1, description="Reverb send level.")
+    low_cut_hz: float | None = Field(default=None, ge=0, le=2000, description="High-pass cut-off (0 = off).")
+    eq_low_db: float | None = Field(default=None, ge=-18, le=18, description="Low shelf at 200 Hz.")
+    eq_mid_db: float | None = Field(default=None, ge=-18, le=18, description="Peak at 1 kHz.")
+    eq_high_db: float | None = Field(default=None, ge=-18, le=18, description="High shelf at 5 kHz.")
+    comp_threshold_db: float | None = Field(default=None, ge=-60, le=0, description="Compressor threshold, dBFS.")
+    comp_ratio: float | None = Field(default=None, ge=1, le=20, description="Compression ratio (1 = off).")
+
+
 class MuteIn(OpBase):
     op: Literal["mute_in"] = "mute_in"
     part: str
@@ -197,6 +215,7 @@ Op = Annotated[
     | Solo
     | Gain
     | Pan
+    | MixTrack
     | MuteIn
     | Regenerate
     | AddSection

@@ -70,7 +70,7 @@ class Services:
         composition = compose_arrangement(parsed.spec, self.plugins)
         arr, mix = composition.arrangement, Mix()
         progress(0.3, f"composed {len(arr.parts)} parts")
-        rendered = self._render_audio(arr, mix, formats)
+        rendered = self._render_audio(arr, mix, formats, lambda f, m: progress(0.3 + 0.5 * f, m))
         if rendered is not None:
             progress(0.8, "rendered audio")
         midi = export.midi_bytes(arr)
@@ -190,7 +190,7 @@ class Services:
         row = self.registry.get_version(track_id, version)
         spec, arr, mix = _load(row)
         progress(0.05, "loaded the version")
-        rendered = self._render_audio(arr, mix, formats)
+        rendered = self._render_audio(arr, mix, formats, lambda f, m: progress(0.05 + 0.75 * f, m))
         progress(0.8, "rendered audio")
         midi = export.midi_bytes(arr)
         files = self._write_files(track_id, row["number"], spec, arr, midi, rendered, formats, out_dir)

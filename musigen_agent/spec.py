@@ -190,6 +190,14 @@ class TrackMix(_Model):
     mute: bool = False
     solo: bool = False
     reverb: float = Field(default=0.15, ge=0.0, le=1.0, description="Reverb send level.")
+    low_cut_hz: float = Field(default=0.0, ge=0.0, le=2000.0, description="High-pass cut-off in Hz (0 = off).")
+    eq_low_db: float = Field(default=0.0, ge=-18.0, le=18.0, description="Low shelf at 200 Hz.")
+    eq_mid_db: float = Field(default=0.0, ge=-18.0, le=18.0, description="Peak at 1 kHz.")
+    eq_high_db: float = Field(default=0.0, ge=-18.0, le=18.0, description="High shelf at 5 kHz.")
+    comp_threshold_db: float = Field(
+        default=0.0, ge=-60.0, le=0.0, description="Compressor threshold, dBFS (stems sit near -20 dBFS RMS)."
+    )
+    comp_ratio: float = Field(default=1.0, ge=1.0, le=20.0, description="Compression ratio (1 = off).")
 
 
 class Mix(_Model):

@@ -72,13 +72,14 @@ SECTION_WORDS = word_table(
     "bridge|middle eight=bridge; breakdown=breakdown; build-up|buildup|build up=buildup; drop=drop; "
     "interlude=interlude; outro|ending=outro; coda=coda; theme=theme"
 )
-#: Words for a drum kit or a part of one: they add no kit when a particular kit (an 808, brushes) is named too.
-KIT_WORDS = frozenset(
-    "beat beats drums drum kit drumkit drummer hihat hihats snare snares snaredrum kick kicks kickdrum cymbals toms "
-    "kickdrums snaredrums drumset breakbeat breakbeats".split()
+#: Words for a part of a drum kit or for the drums of a track ('a chill beat', 'a gated snare'): alone they
+#: ask for a whole track that has drums, not for drums alone.
+KIT_PART_WORDS = frozenset(
+    "beat beats hihat hihats snare snares snaredrum snaredrums kick kicks kickdrum kickdrums cymbals toms "
+    "breakbeat breakbeats".split()
 )
-#: Words for the drums of a track ('a chill beat'): alone they ask for a whole track that has drums.
-BEAT_WORDS = frozenset({"beat", "beats"})
+#: Words for a drum kit or a part of one: they add no kit when a particular kit (an 808, brushes) is named too.
+KIT_WORDS = KIT_PART_WORDS | {"drums", "drum", "kit", "drumkit", "drumset", "drummer"}
 #: Instrument words that name a family, not a model: the genre's own member is used.
 GENERIC_INSTRUMENT_WORDS = frozenset({"guitar", "guitars", "keys", "keyboard", "keyboards"})
 #: Church modes are played in the closest of the two modes a spec has.

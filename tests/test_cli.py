@@ -197,8 +197,19 @@ def test_keys_create_list_revoke(tmp_path):
 
 def test_analyze_and_import(tmp_path):
     db = str(tmp_path / "r.sqlite")
-    view = json.loads(cli("compose", "a dramatic rock song in E minor, 30 seconds", "--format", "mid", "--out",
-                          str(tmp_path), "--db", db, "--json").stdout)
+    view = json.loads(
+        cli(
+            "compose",
+            "a dramatic rock song in E minor, 30 seconds",
+            "--format",
+            "mid",
+            "--out",
+            str(tmp_path),
+            "--db",
+            db,
+            "--json",
+        ).stdout
+    )
     analysis = cli("analyze", view["track_id"], "--db", db, "--json")
     assert analysis.exit_code == 0 and json.loads(analysis.stdout)["control"]["key"]["requested"] == "E minor"
     human = cli("analyze", view["track_id"], "--db", db)
@@ -210,3 +221,38 @@ def test_analyze_and_import(tmp_path):
     bad.write_bytes(b"garbage")
     result = cli("import", str(bad), "--db", db)
     assert result.exit_code == 2 and "MThd" in result.stderr
+
+
+def test_render_formats_with_stems_and_mix(tmp_path):
+    import zipfile
+
+    db = str(tmp_path / "r.sqlite")
+    view = json.loads(
+        cli(
+            "compose",
+            "a chill electronic track, 20 seconds",
+            "--format",
+            "mid",
+            "--out",
+            str(tmp_path),
+            "--db",
+            db,
+            "--json",
+        ).stdout
+    )
+    tid = view["track_id"]
+    out = tmp_path / "render"
+    r = cli("render", tid, "--format", "mp3,flac", "--stems", "--out", str(out), "--db", db, "--json")
+    assert r.exit_code == 0, r.output
+    formats = {f["format"] for f in json.loads(r.stdout)["files"]}
+    assert formats == {"mp3", "flac", "stems"}
+    stems = next(out.glob("*.zip"))
+    assert len(zipfile.ZipFile(stems).namelist()) >= len(view["summary"]["parts"])
+    mixed = cli("mix", tid, "--track", "bass_guitar", "--gain", "-3", "--pan", "0.2", "--db", db, "--json")
+    assert mixed.exit_code == 0, mixed.output
+    d = json.loads(cli("diff", tid, "1", "2", "--db", db, "--json").stdout)
+    assert d["mix"]["bass_guitar"]["to"]["gain_db"] == -3 and all(
+        p["change"] == "identical" for p in d["parts"].values()
+    )
+    bad = cli("mix", tid, "--track", "bass_guitar", "--db", db)
+    assert bad.exit_code == 2 and "mix" in bad.stderr

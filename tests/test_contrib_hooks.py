@@ -202,3 +202,18 @@ def test_hook_instrument_voice_is_firstresult_and_voices_the_render():
 
     plugins.quarantine("everything", "test")
     assert render.voices_for(arr, plugins) == {"uke": ukulele_only}  # None everywhere else: the SoundFont plays
+
+
+def test_hook_after_compose_may_take_fewer_arguments():
+    class Quiet:
+        @hookimpl
+        def after_compose(self, arrangement):
+            parts = [
+                p.model_copy(update={"notes": [n.model_copy(update={"velocity": 40}) for n in p.notes]})
+                for p in arrangement.parts
+            ]
+            return arrangement.model_copy(update={"parts": parts})
+
+    plugins = load_plugins(entry_points=False, extra=[("quiet", Quiet())])
+    result = compose(small_spec(plugins.catalog, "pop", "happy"), plugins)
+    assert not result.warnings and set(velocities(result.arrangement)) == {40}

@@ -81,3 +81,16 @@ def test_scaffold_never_overwrites(tmp_path):
     with pytest.raises(InvalidInput, match="already exists") as err:
         new_plugin("kazoo", "genre", tmp_path)
     assert err.value.field == "dest"
+
+
+def test_cli_plugin_new(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from musigen_agent.cli import app
+
+    ok = CliRunner().invoke(app, ["plugin", "new", "kazoo", "--kind", "genre", "--dest", str(tmp_path), "--json"])
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["path"] == str(tmp_path / "musigen-kazoo")
+    bad = CliRunner().invoke(app, ["plugin", "new", "Kazoo", "--dest", str(tmp_path)])
+    assert bad.exit_code == 2 and "(field: name)" in bad.output

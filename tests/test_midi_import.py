@@ -21,7 +21,9 @@ def test_round_trip_keeps_tempo_key_meter_parts_and_notes(services, composed):
     spec, summary = imported["spec"], imported["summary"]
     assert spec["tempo"] == view["spec"]["tempo"] and spec["meter"] == view["spec"]["meter"]
     assert (spec["key"], spec["mode"]) == ("G", "minor")
-    assert sorted(p["instrument"] for p in summary["parts"]) == sorted(p["instrument"] for p in view["summary"]["parts"])
+    assert sorted(p["instrument"] for p in summary["parts"]) == sorted(
+        p["instrument"] for p in view["summary"]["parts"]
+    )
     assert sum(p["notes"] for p in summary["parts"]) == sum(p["notes"] for p in view["summary"]["parts"])
     assert [s["name"] for s in summary["sections"]] == [s["name"] for s in view["summary"]["sections"]]
     from musigen_agent.spec import Arrangement
@@ -43,8 +45,12 @@ def test_imported_track_refines_and_analyzes(services, composed):
 
 @pytest.mark.parametrize(
     ("data", "hint"),
-    [(b"", "empty"), (b"RIFF....WAVE", "MThd"), (b"MThd\x00\x00\x00\x06\x00\x01\x00\x01\x01\xe0MTrk\x00\x00\x00\x04\x00\xff\x2f\x00", "no notes"),
-     (b"MThd" + b"\xff" * (5 * 1024 * 1024), "bytes")],
+    [
+        (b"", "empty"),
+        (b"RIFF....WAVE", "MThd"),
+        (b"MThd\x00\x00\x00\x06\x00\x01\x00\x01\x01\xe0MTrk\x00\x00\x00\x04\x00\xff\x2f\x00", "no notes"),
+        (b"MThd" + b"\xff" * (5 * 1024 * 1024), "bytes"),
+    ],
 )
 def test_bad_files_are_clear_errors(services, data, hint):
     before = services.registry.counts()

@@ -81,7 +81,8 @@ def check_compositions(
     failed: set[tuple[str, str]] = set()
     for subject, spec in runs:
         if isinstance(spec, Exception):
-            problems.append(Problem("compose-failed", subject, f"no valid spec can use it ({spec}); fix the fields named"))
+            message = f"no valid spec can use it ({spec}); fix the fields named there"
+            problems.append(Problem("compose-failed", subject, message))
             continue
         if (subject, spec.model) in failed:
             continue
