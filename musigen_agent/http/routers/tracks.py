@@ -82,7 +82,13 @@ async def compose(
     response_model=TrackView,
     summary="Import a MIDI file as a new track",
     openapi_extra={
-        "requestBody": {"required": True, "content": {"audio/midi": {"schema": {"type": "string", "format": "binary"}}}}
+        "requestBody": {
+            "required": True,
+            "content": {
+                media: {"schema": {"type": "string", "format": "binary"}}
+                for media in ("application/octet-stream", "audio/midi")
+            },
+        }
     },
 )
 async def import_midi(
@@ -90,7 +96,7 @@ async def import_midi(
     _: Composer,
     title: Annotated[str | None, Query(max_length=200, description="Title of the new track.")] = None,
 ) -> Any:
-    """Send the raw bytes of a .mid file as the body (content type audio/midi); refine and render it after."""
+    """Send the raw bytes of a .mid file as the body (audio/midi or application/octet-stream)."""
     data = await request.body()
     return public_files(await app_state(request).studio.call(lambda s: s.import_midi(data, title)))
 
