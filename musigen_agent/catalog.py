@@ -174,29 +174,24 @@ class Catalog:
         """Name of the plugin that registered ``name`` of ``kind``."""
         return self.owners.get((kind, name), "?")
 
-    def instrument(self, name: str, field: str = "instrument") -> Instrument:
+    def _lookup(self, kind: str, name: str, field: str | None) -> Any:
+        table = getattr(self, kind + "s")
         try:
-            return self.instruments[name]
+            return table[name]
         except KeyError:
-            raise unknown("instrument", name, self.instruments, field=field) from None
+            raise unknown(kind, name, table, field=field or kind) from None
+
+    def instrument(self, name: str, field: str = "instrument") -> Instrument:
+        return self._lookup("instrument", name, field)
 
     def genre(self, name: str, field: str = "genre") -> Genre:
-        try:
-            return self.genres[name]
-        except KeyError:
-            raise unknown("genre", name, self.genres, field=field) from None
+        return self._lookup("genre", name, field)
 
     def mood(self, name: str, field: str = "mood") -> Mood:
-        try:
-            return self.moods[name]
-        except KeyError:
-            raise unknown("mood", name, self.moods, field=field) from None
+        return self._lookup("mood", name, field)
 
     def model(self, name: str, field: str = "model") -> ModelBackend:
-        try:
-            return self.models[name]
-        except KeyError:
-            raise unknown("model", name, self.models, field=field) from None
+        return self._lookup("model", name, field)
 
     def synonyms(self, kind: str) -> dict[str, str]:
         """Map every lower-case name and synonym of ``kind`` to the item's name.
