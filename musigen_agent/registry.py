@@ -53,6 +53,7 @@ class Registry:
         self.db = ImmediateWrites(conn)
         if str(path) != ":memory:":
             self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
         self.db.execute("PRAGMA foreign_keys=ON")
         migrations.apply(self.db)
 

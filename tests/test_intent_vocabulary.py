@@ -218,6 +218,14 @@ def test_chord_arguments(catalog: Catalog) -> None:
     assert err.value.field == "chords"
 
 
+def test_swing_argument(catalog: Catalog) -> None:
+    intent = parse("a blues shuffle", catalog, Overrides(swing=0.2))
+    assert intent.spec.swing == 0.2 and intent.provenance["swing"].source == "argument"
+    with pytest.raises(InvalidInput) as err:
+        parse("jazz", catalog, Overrides(swing=2.0))
+    assert err.value.field == "swing"
+
+
 def test_implied_key_of_a_progression() -> None:
     assert chord_words.implied_key(["Dm7", "G7", "Cmaj7"]) == ("C", "major")
     assert chord_words.implied_key(["Am", "F", "C", "G"], mode="major") == ("C", "major")
