@@ -97,10 +97,14 @@ class NeuralComposer:
         chords = [(s, b) for s in ctx.sections for b in range(s.spec.bars)]
         total = len(chords)
 
+        strong = {tick // STEP_TICKS for tick, weight in ctx.pulses if weight >= 2}
+
         def pitches(track: int, bar: int, step: int) -> frozenset[int]:
+            """Scale or chord tones; the lead's strong beats take chord tones only (the line agrees with the band)."""
             section, b = chords[bar]
             chord: Chord = ctx.chord_at(section, b, step * STEP_TICKS)
-            pcs = rel_scale | {(pc - ctx.tonic_pc) % 12 for pc in chord.pitch_classes}
+            tones = {(pc - ctx.tonic_pc) % 12 for pc in chord.pitch_classes}
+            pcs = tones if track == 0 and step in strong else rel_scale | tones
             low, high = windows[track]
             return frozenset(p for p in range(low, high + 1) if p % 12 in pcs)
 
