@@ -20,9 +20,9 @@ import numpy as np
 
 from musigen_agent.analysis.suite import GENRES, MOODS, suite_spec
 from musigen_agent.compose import compose
+from musigen_agent.midi_import import import_midi
 from musigen_agent.neural.classify import WEIGHTS, Softmax, features, save
 from musigen_agent.neural.data import load_index
-from musigen_agent.neural.importing import read_midi
 from musigen_agent.neural.tokens import load_piece
 from musigen_agent.plugin_manager import load_plugins
 
@@ -65,7 +65,7 @@ def main() -> None:
             if piece is None:
                 continue
             per[row["genre"]] = per.get(row["genre"], 0) + 1
-            x.append(features(read_midi(row["path"], cat)))
+            x.append(features(import_midi(Path(row["path"]).read_bytes(), cat)[1]))
             genre.append(row["genre"])
             mood.append(piece.mood)
             test.append(int(hashlib.sha1(Path(row["path"]).name.encode()).hexdigest(), 16) % 4 == 0)

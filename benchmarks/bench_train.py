@@ -22,9 +22,6 @@ from pathlib import Path
 from musigen_agent.neural import DATA_DIR
 from musigen_agent.neural.data import index
 
-#: The model the shipped weights use (about 0.86 M parameters).
-CONFIG = {"context": 256, "d_model": 128, "n_layer": 4, "n_head": 4, "d_ff": 512}
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -52,7 +49,6 @@ def main() -> None:
         seed=args.seed,
         resume=args.resume,
         progress=progress,
-        config=CONFIG,
     )
     wall = time.perf_counter() - t0
     record = {

@@ -80,3 +80,10 @@ def test_shipped_model_writes_on_the_meter_grid(plugins, meter):
     assert arr.end_tick == 6 * arr.bar_ticks
     notes = arr.part("violin").notes
     assert notes and all(n.start % 120 == 0 and n.start < arr.end_tick for n in notes)
+
+
+def test_missing_weights_make_the_backend_unavailable_with_the_fix(tmp_path):
+    from musigen_agent.plugins.models.neural import NeuralComposer
+
+    backend = NeuralComposer(tmp_path / "none.pt")
+    assert not backend.available and "musigen train" in backend.unavailable_reason

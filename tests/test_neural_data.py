@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+import symusic
 
 from musigen_agent.compose import compose
 from musigen_agent.errors import InvalidInput
 from musigen_agent.export import midi_bytes
+from musigen_agent.midi_import import import_midi
 from musigen_agent.neural.data import index, load_index, rejections
-from musigen_agent.neural.importing import read_midi
 from musigen_agent.neural.restyle import restyle
 from musigen_agent.neural.tokens import VOCAB, decode, encode_bars, load_piece
 from musigen_agent.spec import PartSpec, SectionSpec, TrackSpec
@@ -59,6 +60,11 @@ def write_corpus(root: Path, plugins) -> None:
     (bad / "huge.mid").write_bytes(b"MThd" + b"\x00" * 2_100_000)
     spec = small_spec(parts=[PartSpec(name="drum_kit", instrument="drum_kit", role="rhythm")])
     (bad / "drums.mid").write_bytes(midi_bytes(compose(spec, plugins).arrangement))
+    zero = symusic.Score(480)
+    track = symusic.Track(name="blip", program=0)
+    track.notes.append(symusic.Note(0, 0, 60, 80))
+    zero.tracks.append(track)
+    zero.dump_midi(str(bad / "zero.mid"))
     arr = compose(small_spec(), plugins).arrangement
     silent = arr.model_copy(update={"parts": [p.model_copy(update={"notes": []}) for p in arr.parts]})
     (bad / "nonotes.mid").write_bytes(midi_bytes(silent))
@@ -68,19 +74,20 @@ def test_index_rejects_broken_files_with_reasons_and_resumes(tmp_path, plugins):
     write_corpus(tmp_path / "midi", plugins)
     db = tmp_path / "index.sqlite"
     summary = index(tmp_path / "midi", db, workers=2, max_mb=2.0)
-    assert summary["ok"] == 6 and summary["rejected"] == 5
+    assert summary["ok"] == 6 and summary["rejected"] == 6
     reasons = {Path(p).name: r for p, r in rejections(db).items()}
     assert reasons["empty.mid"].startswith("empty")
     assert reasons["corrupt.mid"].startswith("corrupt")
     assert reasons["huge.mid"].startswith("huge")
     assert reasons["drums.mid"].startswith("no pitched notes")
     assert reasons["nonotes.mid"].startswith("empty")
+    assert reasons["zero.mid"].startswith("zero-length")
     rows = load_index(db)
     assert {r["genre"] for r in rows} == {"folk", "classical"}
     folk = next(r for r in rows if r["genre"] == "folk")
     assert (folk["tonic"], folk["mode"], folk["meter"], folk["tempo"]) == (7, "major", "4/4", 110.0)
     again = index(tmp_path / "midi", db, workers=1)
-    assert again["skipped_unchanged"] == 11 and again["ok"] == again["rejected"] == 0
+    assert again["skipped_unchanged"] == 12 and again["ok"] == again["rejected"] == 0
 
 
 def test_tokens_round_trip_in_c_and_know_the_chords(tmp_path, plugins):
@@ -97,22 +104,20 @@ def test_tokens_round_trip_in_c_and_know_the_chords(tmp_path, plugins):
     assert piece.chords[0] is not None
 
 
-def test_read_midi_and_restyle_keep_melody_and_harmony(plugins, catalog):
+def test_restyle_keeps_melody_and_harmony_of_a_track_and_of_an_imported_file(plugins, catalog):
     spec = small_spec()
     arr = compose(spec, plugins).arrangement
-    imported = read_midi(midi_bytes(arr), catalog)
-    assert (imported.key, imported.mode, imported.meter, imported.tempo) == ("G", "major", "4/4", 110)
-    assert imported.end_tick == arr.end_tick
-    melody = next(p for p in imported.parts if p.role == "melody")
-    assert melody.notes == arr.part("violin").notes
     new_spec, new = restyle(arr, spec, catalog, genre="jazz", mood="relaxed")
     assert new_spec.genre == "jazz" and new_spec.moods == ["relaxed"] and new_spec.key == "G"
     lead = next(p for p in new.parts if p.role == "melody")
     assert [(n.start, n.pitch % 12) for n in lead.notes] == [(n.start, n.pitch % 12) for n in arr.part("violin").notes]
     assert [s.chords for s in new.sections] == [s.chords for s in arr.sections]
     assert {p.instrument for p in new.parts} != {p.instrument for p in arr.parts}
-    _, from_file = restyle(imported, None, catalog, genre="rock", mood="energetic")
-    assert from_file.tempo != imported.tempo or from_file.parts != imported.parts
+    imported_spec, imported = import_midi(midi_bytes(arr), catalog)
+    rock_spec, rock = restyle(imported, imported_spec, catalog, genre="rock", mood="energetic")
+    assert rock_spec.genre == "rock" and rock.end_tick == imported.end_tick
+    tune = [(n.start, n.pitch % 12) for n in next(p for p in imported.parts if p.role == "melody").notes]
+    assert [(n.start, n.pitch % 12) for n in next(p for p in rock.parts if p.role == "melody").notes] == tune
 
 
 def test_classifier_gives_probabilities_for_every_genre_and_mood(plugins, catalog):

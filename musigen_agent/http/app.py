@@ -32,7 +32,7 @@ from .jobs import JobRunner
 from .limits import BodyLimit, Limits, RateLimiter, RenderSlots
 from .metrics import Metrics, MetricsMiddleware
 from .problems import FieldError, Problem, install, problem_response
-from .routers import catalog, files, health, jobs, keys, renders, tracks
+from .routers import catalog, files, health, jobs, keys, renders, tracks, web
 from .studio import Studio
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ def create_app(
     app.state.musigen = state
     app.state.lifespans = lifespans
     install(app, state.metrics.count_error)
-    for module in (tracks, renders, jobs, files, catalog, keys, health):
+    for module in (tracks, renders, jobs, files, catalog, keys, health, web):  # web last: it serves /
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
 

@@ -25,7 +25,6 @@ from ..theory import pitch_class
 from . import DATA_DIR
 
 WEIGHTS = DATA_DIR / "classifier.json"
-N_FEATURES = 12 + 16 + 16
 
 
 def features(arr: Arrangement) -> np.ndarray:

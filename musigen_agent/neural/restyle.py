@@ -3,9 +3,10 @@
 The chord of every bar becomes an explicit chord of the new spec's sections, the new
 genre's band and the new mood's tempo are planned as for a fresh prompt, the theory
 composer writes the accompaniment over those chords, and the original melody is put
-back (moved by whole octaves into the new lead instrument's range).  Works on a
-stored track (its spec and arrangement) or an imported MIDI file
-(:func:`musigen_agent.neural.importing.read_midi`, spec None).  No torch needed.
+back (moved by whole octaves into the new lead instrument's range).  Works on any
+stored track, including one made by :func:`musigen_agent.midi_import.import_midi`
+(whose spec carries the file's estimated key and chords); ``spec`` may be None for a
+bare arrangement.  No torch needed.
 
 Kept: key, mode, meter, bar count and section names, one chord per bar (a genre with
 two chords per bar keeps the first), melody rhythm and pitches.  Changed: genre, mood,

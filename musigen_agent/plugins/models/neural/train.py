@@ -160,7 +160,7 @@ def train(
     data: str | Path,
     out: str | Path,
     *,
-    steps: int = 1200,
+    steps: int = 600,
     seed: int = 0,
     resume: bool = False,
     progress: Progress = no_progress,
