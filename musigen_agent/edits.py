@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from .catalog import Catalog
 from .compose import compose
 from .errors import InvalidInput, unknown
+from .neural.restyle import restyle as restyle_arrangement
 from .ops import (
     AddInstrument,
     AddSection,
@@ -43,6 +44,7 @@ from .ops import (
     ReorderSections,
     ReplaceInstrument,
     ResizeSection,
+    Restyle,
     SetChords,
     SetEnergy,
     SetKey,
@@ -538,6 +540,21 @@ def _vary(state: State, op: Vary, plugins: Plugins) -> State:
     return _with_arrangement(state, spec, arr.model_copy(update={"parts": parts}))
 
 
+def _restyle(state: State, op: Restyle, plugins: Plugins) -> State:
+    """A new band in another genre/mood around the kept melody and chords (every part changes)."""
+    if not op.genre and not op.mood:
+        raise InvalidInput("Name a genre and/or a mood to restyle to.", field="genre")
+    if op.genre:
+        plugins.catalog.genre(op.genre)
+    if op.mood:
+        plugins.catalog.mood(op.mood)
+    try:
+        spec, arr = restyle_arrangement(state.arrangement, state.spec, plugins.catalog, genre=op.genre, mood=op.mood)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="restyle") from None
+    return State(_validated(spec), arr, Mix())  # a new band: the old parts' mixer settings no longer apply
+
+
 def _ending(state: State, op: Ending, plugins: Plugins) -> State:
     """Replace the last bar with one long tonic chord (and a crash on the drums)."""
     arr = state.arrangement
@@ -598,5 +615,6 @@ HANDLERS: dict[str, Handler] = {
     "humanize": _humanize,
     "set_chords": _set_chords,
     "vary": _vary,
+    "restyle": _restyle,
     "ending": _ending,
 }

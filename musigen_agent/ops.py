@@ -195,6 +195,14 @@ class Vary(OpBase):
     section: str | None = None
 
 
+class Restyle(OpBase):
+    """Re-arrange in another genre and/or mood with that genre's band, keeping melody and harmony."""
+
+    op: Literal["restyle"] = "restyle"
+    genre: str | None = None
+    mood: str | None = None
+
+
 class Ending(OpBase):
     op: Literal["ending"] = "ending"
     style: Literal["big_chord"] = "big_chord"
@@ -229,6 +237,7 @@ Op = Annotated[
     | Humanize
     | SetChords
     | Vary
+    | Restyle
     | Ending,
     Field(discriminator="op"),
 ]

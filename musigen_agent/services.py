@@ -24,6 +24,7 @@ from .diff import diff_versions
 from .edits import State, apply_ops
 from .errors import InvalidInput, NotFound
 from .midi_import import import_midi
+from .neural.classify import classify
 from .ops import parse_ops
 from .plugin_manager import Plugins, load_plugins
 from .refine_words import EXAMPLES, read_instruction
@@ -210,7 +211,7 @@ class Services:
         row = self.registry.get_version(track_id, version)
         spec, arr, _mix = _load(row)
         result = analyze(spec, arr, self.plugins.catalog)
-        result.update(track_id=track_id, version=row["number"])
+        result.update(track_id=track_id, version=row["number"], style=classify(arr))
         return result
 
     # ------------------------------------------------------------------ reading

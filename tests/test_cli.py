@@ -256,3 +256,23 @@ def test_render_formats_with_stems_and_mix(tmp_path):
     )
     bad = cli("mix", tid, "--track", "bass_guitar", "--db", db)
     assert bad.exit_code == 2 and "mix" in bad.stderr
+
+
+def test_data_index_and_train_commands(tmp_path):
+    db = str(tmp_path / "r.sqlite")
+    corpus = tmp_path / "corpus" / "folk"
+    corpus.mkdir(parents=True)
+    for seed in (1, 2):
+        view = json.loads(cli("compose", "a happy folk tune, 16 bars", "--seed", str(seed), "--format", "mid",
+                              "--out", str(corpus), "--db", db, "--json").stdout)
+        assert view["track_id"]
+    (corpus / "broken.mid").write_bytes(b"MThd garbage")
+    result = cli("data", "index", str(tmp_path / "corpus"), "--out", str(tmp_path / "index.sqlite"), "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["ok"] == 2 and summary["rejected"] == 1
+    missing = cli("data", "index", str(tmp_path / "nope"))
+    assert missing.exit_code == 2 and "path" in missing.stderr
+    assert cli("train", "--help").exit_code == 0
+    analysis = json.loads(cli("analyze", view["track_id"], "--db", db, "--json").stdout)
+    assert set(analysis["style"]) == {"genre", "mood"}

@@ -225,3 +225,15 @@ def test_bad_ops_are_clear_errors(state, plugins):
         run(state, plugins, {"op": "resize_section", "section": "bridge", "bars": 4})
     with pytest.raises(InvalidInput):
         run(state, plugins, {"op": "set_chords", "section": "verse", "chords": ["H9"]})
+
+
+def test_restyle_keeps_melody_and_chords_with_a_new_band(state, plugins):
+    out = run(state, plugins, {"op": "restyle", "genre": "reggae", "mood": "relaxed"})
+    assert out.spec.genre == "reggae" and out.spec.moods == ["relaxed"]
+    assert {p.instrument for p in out.arrangement.parts} == set(plugins.catalog.genres["reggae"].instruments)
+    lead = next(p for p in out.arrangement.parts if p.role == "melody")
+    before = state.arrangement.part("synthesizer").notes
+    assert [(n.start, n.pitch % 12) for n in lead.notes] == [(n.start, n.pitch % 12) for n in before]
+    assert [s.chords[0] for s in out.arrangement.sections] == [s.chords[0] for s in state.arrangement.sections]
+    with pytest.raises(InvalidInput):
+        run(state, plugins, {"op": "restyle"})
