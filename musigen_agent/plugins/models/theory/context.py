@@ -168,6 +168,9 @@ def _coloured(numeral: str, spec: TrackSpec, palette: tuple[str, ...], scale: tu
     would swap it for a scale note (E -> Esus4 in A minor).
     """
     chord = roman_to_chord(numeral, spec.key, spec.mode)
+    if chord.root == scale[0] and chord.quality in ("", "m"):
+        # The tonic keeps a plain or added-ninth colour: a maj7/m7 tonic pulls the ear to the relative key.
+        palette = tuple(q for q in palette if q in ("", "m", "add9", "madd9", "sus2")) or ("",)
     return colour(chord, palette, scale) if set(chord.pitch_classes) <= set(scale) else chord
 
 
@@ -190,12 +193,22 @@ def _progressions_by_section(spec: TrackSpec, genre: Genre) -> dict[str, tuple[s
     main = [k for k in kinds if k not in ("intro", "outro", "coda")]
     for j, kind in enumerate(main):
         chosen[kind] = progs[order[j % len(order)]]
-    first = chosen[main[0]] if main else progs[order[0]]
+    if main:  # the piece opens on its tonic, so the ear finds the key before the colours arrive
+        chosen[main[0]] = _from_tonic(chosen[main[0]])
+    first = chosen[main[0]] if main else _from_tonic(progs[order[0]])
     last = chosen[main[min(1, len(main) - 1)]] if main else first
     chosen.setdefault("intro", first)
     chosen.setdefault("outro", last)
     chosen.setdefault("coda", last)
     return chosen
+
+
+def _from_tonic(progression: tuple[str, ...]) -> tuple[str, ...]:
+    """Rotate a progression to start on its tonic chord (vi IV I V -> I V vi IV), if it has one."""
+    for k, numeral in enumerate(progression):
+        if numeral.rstrip("0123456789majm°ø").upper() == "I":
+            return progression[k:] + progression[:k]
+    return progression
 
 
 def make_note(start: int, duration: int, pitch: int, velocity: int) -> Note:
