@@ -14,9 +14,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
-# Everything the tests exercise: the test tools and the optional torch backend (CPU wheel).
+# Everything the tests exercise: the test tools, the torch backend (CPU wheel) and the semantic matcher.
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e ".[test,neural]"
+	$(BIN)/pip install -q -e ".[test,neural,semantic]"
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

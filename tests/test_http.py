@@ -428,7 +428,6 @@ def test_mcp_is_mounted_at_mcp_behind_the_same_keys(services) -> None:
 
 
 def test_the_project_mcp_server_is_mounted_by_default(client: TestClient) -> None:
-    pytest.importorskip("musigen_agent.mcp_server")
     answer = _mcp_initialize(client)
     assert answer.status_code == 200, answer.text
     assert '"serverInfo"' in answer.text

@@ -9,7 +9,6 @@ from test_neural_data import small_spec, write_corpus
 
 from musigen_agent.compose import compose
 from musigen_agent.export import midi_bytes
-from musigen_agent.neural import DATA_DIR
 from musigen_agent.neural.data import index
 from musigen_agent.spec import SectionSpec
 from musigen_agent.theory import parse_chord, scale_pcs
@@ -45,7 +44,6 @@ def _chord_at(arr, tick):
     return parse_chord(section.chords[(bar - section.start_bar) * section.chord_slots_per_bar + slot])
 
 
-@pytest.mark.skipif(not (DATA_DIR / "model.pt").exists(), reason="shipped weights not built")
 @pytest.mark.parametrize(
     ("key", "mode", "genre", "mood"), [("G", "major", "folk", "happy"), ("E", "minor", "pop", "sad")]
 )
@@ -72,7 +70,6 @@ def test_shipped_model_keeps_key_ranges_form_and_seed(plugins, catalog, key, mod
     assert other.part("violin").notes != melody
 
 
-@pytest.mark.skipif(not (DATA_DIR / "model.pt").exists(), reason="shipped weights not built")
 @pytest.mark.parametrize("meter", ["3/4", "6/8", "5/4"])
 def test_shipped_model_writes_on_the_meter_grid(plugins, meter):
     spec = small_spec(meter=meter, sections=[SectionSpec(name="verse", bars=6)], model="neural")
