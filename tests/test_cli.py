@@ -23,6 +23,14 @@ def cli(*args: str, env: dict[str, str] | None = None):
     return runner.invoke(app, list(args), env=env)
 
 
+def composed(tmp_path: Path, text: str, *args: str) -> tuple[dict, str]:
+    """Compose MIDI into tmp_path through the CLI; the view and the registry path."""
+    db = str(tmp_path / "r.sqlite")
+    result = cli("compose", text, "--format", "mid", "--out", str(tmp_path), "--db", db, "--json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout), db
+
+
 def test_compose_writes_midi_and_a_real_wav_of_the_requested_length(tmp_path):
     out = tmp_path / "out"
     result = cli(
@@ -196,20 +204,7 @@ def test_keys_create_list_revoke(tmp_path):
 
 
 def test_analyze_and_import(tmp_path):
-    db = str(tmp_path / "r.sqlite")
-    view = json.loads(
-        cli(
-            "compose",
-            "a dramatic rock song in E minor, 30 seconds",
-            "--format",
-            "mid",
-            "--out",
-            str(tmp_path),
-            "--db",
-            db,
-            "--json",
-        ).stdout
-    )
+    view, db = composed(tmp_path, "a dramatic rock song in E minor, 30 seconds")
     analysis = cli("analyze", view["track_id"], "--db", db, "--json")
     assert analysis.exit_code == 0 and json.loads(analysis.stdout)["control"]["key"]["requested"] == "E minor"
     human = cli("analyze", view["track_id"], "--db", db)
@@ -226,20 +221,7 @@ def test_analyze_and_import(tmp_path):
 def test_render_formats_with_stems_and_mix(tmp_path):
     import zipfile
 
-    db = str(tmp_path / "r.sqlite")
-    view = json.loads(
-        cli(
-            "compose",
-            "a chill electronic track, 20 seconds",
-            "--format",
-            "mid",
-            "--out",
-            str(tmp_path),
-            "--db",
-            db,
-            "--json",
-        ).stdout
-    )
+    view, db = composed(tmp_path, "a chill electronic track, 20 seconds")
     tid = view["track_id"]
     out = tmp_path / "render"
     r = cli("render", tid, "--format", "mp3,flac", "--stems", "--out", str(out), "--db", db, "--json")
