@@ -347,6 +347,7 @@ async def test_resources_read_back(client: Client, services: Services) -> None:
         "musigen://tracks/{track_id}",
         "musigen://tracks/{track_id}/versions/{version}",
         "musigen://tracks/{track_id}/versions/{version}/midi",
+        "musigen://tracks/{track_id}/files/{name}",
         "musigen://catalog/{kind}",
     }
     assert [str(r.uri) for r in (await client.list_resources()).resources] == ["musigen://tracks"]
@@ -358,12 +359,21 @@ async def test_resources_read_back(client: Client, services: Services) -> None:
     assert v1.mime_type == "application/json" and json.loads(v1.text)["version"] == 1
     midi = (await client.read_resource(f"musigen://tracks/{track}/versions/1/midi")).contents[0]
     assert base64.b64decode(midi.blob).startswith(b"MThd")
+    rendered = await call(client, "render_track", track_id=track, formats=["json"])
+    name = Path(rendered["files"][0]["path"]).name
+    blob = (await client.read_resource(f"musigen://tracks/{track}/files/{name}")).contents[0]
+    assert json.loads(base64.b64decode(blob.blob))["spec"]["tempo"] == 100
     moods = json.loads((await client.read_resource("musigen://catalog/moods")).contents[0].text)
     assert {m["name"] for m in moods} == set(services.plugins.catalog.moods)
-    for uri in ("musigen://tracks/tnope", f"musigen://tracks/{track}/versions/8", "musigen://catalog/spices"):
+    for uri in (
+        "musigen://tracks/tnope",
+        f"musigen://tracks/{track}/versions/8",
+        "musigen://catalog/spices",
+        f"musigen://tracks/{track}/files/nope.wav",
+    ):
         with pytest.raises(MCPError) as err:
             await client.read_resource(uri)
-        assert "tnope" in str(err.value) or "8" in str(err.value) or "spices" in str(err.value)
+        assert any(word in str(err.value) for word in ("tnope", "8", "spices", "nope.wav"))
 
 
 async def test_completions_offer_track_ids_versions_and_kinds(client: Client) -> None:

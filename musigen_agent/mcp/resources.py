@@ -61,7 +61,17 @@ def add_resources(server: MCPServer, worker: Worker) -> None:
     async def track_midi(track_id: str, version: str) -> bytes:
         """One version of a track as a Standard MIDI file."""
         number = _number(version)
-        return await read(lambda s, _: _midi(s, track_id, number))
+        return await read(lambda s, _: s.midi(track_id, number))
+
+    @server.resource(
+        "musigen://tracks/{track_id}/files/{name}",
+        name="track_file",
+        title="A rendered file (audio, stems zip, piano roll...)",
+        mime_type="application/octet-stream",
+    )
+    async def track_file(track_id: str, name: str) -> bytes:
+        """A file render_track wrote for this track, by its file name (see get_track's files)."""
+        return await read(lambda s, _: s.render_file(track_id, name).read_bytes())
 
     @server.resource("musigen://catalog/{kind}", name="catalog", title="A catalogue", mime_type=JSON)
     async def catalog(kind: str) -> str:
@@ -99,7 +109,3 @@ def _number(version: str) -> int:
     if not version.isdigit():
         raise ResourceNotFoundError(f"Version must be a number (1, 2, ...), not {version!r}.")
     return int(version)
-
-
-def _midi(services: Services, track_id: str, version: int) -> bytes:
-    return services.midi(track_id, version)
