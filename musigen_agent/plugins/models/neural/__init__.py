@@ -28,7 +28,7 @@ from musigen_agent.neural.tokens import (
     section_of,
     tempo_bin,
 )
-from musigen_agent.plugins.models.theory import TheoryComposer, _finish
+from musigen_agent.plugins.models.theory import TheoryComposer, finish_part
 from musigen_agent.plugins.models.theory.context import Context, base_name, build_context, make_note, rng_for
 from musigen_agent.plugins.models.theory.lines import harmonise_below, melody_range
 from musigen_agent.spec import TPQ, Arrangement, Note, PartSpec, TrackSpec
@@ -76,9 +76,9 @@ class NeuralComposer:
         for part, old in zip(spec.parts, base.parts, strict=True):
             inst = catalog.instrument(part.instrument)
             if part.name in written:
-                parts.append(_finish(ctx, part, inst, written[part.name]))
+                parts.append(finish_part(ctx, part, inst, written[part.name]))
             elif part.role == "melody" and lead_notes is not None and not inst.is_drum:
-                parts.append(_finish(ctx, part, inst, harmonise_below(ctx, lead_notes, inst)))
+                parts.append(finish_part(ctx, part, inst, harmonise_below(ctx, lead_notes, inst)))
             else:
                 parts.append(old)
         return base.model_copy(update={"parts": parts})

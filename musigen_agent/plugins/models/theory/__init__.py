@@ -58,7 +58,7 @@ class TheoryComposer:
                 style = ctx.genre.comp_style if harmony_seen == 0 else ALTERNATE_COMP.get(inst.family, "pad")
                 harmony_seen += 1
                 notes = write_chords(ctx, part, inst, style, -4)
-            parts.append(_finish(ctx, part, inst, notes))
+            parts.append(finish_part(ctx, part, inst, notes))
         return Arrangement(
             tempo=spec.tempo,
             meter=spec.meter,
@@ -78,7 +78,7 @@ class TheoryComposer:
         )
 
 
-def _finish(ctx: Context, part: PartSpec, inst: Instrument, notes: list[Note]) -> Part:
+def finish_part(ctx: Context, part: PartSpec, inst: Instrument, notes: list[Note]) -> Part:
     """Silence muted sections, fit ranges, apply swing and humanising, clip to the form, sort, dedupe.
 
     Humanising (off unless the spec asks) nudges onsets by up to ~25 ms and velocities
