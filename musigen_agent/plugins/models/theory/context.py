@@ -17,6 +17,7 @@ from musigen_agent.spec import TPQ, Note, SectionSpec, TrackSpec
 from musigen_agent.theory import (
     ARTICULATION,
     DYNAMICS_VELOCITY,
+    ROMAN_RE,
     Chord,
     chord_symbol,
     colour,
@@ -206,7 +207,8 @@ def _progressions_by_section(spec: TrackSpec, genre: Genre) -> dict[str, tuple[s
 def _from_tonic(progression: tuple[str, ...]) -> tuple[str, ...]:
     """Rotate a progression to start on its tonic chord (vi IV I V -> I V vi IV), if it has one."""
     for k, numeral in enumerate(progression):
-        if numeral.rstrip("0123456789majm°ø").upper() == "I":
+        m = ROMAN_RE.match(numeral)
+        if m and not m.group(1) and m.group(2).upper() == "I":
             return progression[k:] + progression[:k]
     return progression
 
