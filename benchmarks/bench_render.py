@@ -30,7 +30,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from musigen_agent import encode, export, mastering, mixer, render  # noqa: E402
+from musigen_agent import encode, export, mastering, mixer, notebank, render  # noqa: E402
 from musigen_agent.spec import TPQ, Arrangement, Mix, Note, Part, SectionPlan, TrackMix  # noqa: E402
 from musigen_agent.stem_cache import StemCache  # noqa: E402
 
@@ -154,7 +154,7 @@ def main() -> None:
         wall, cpu = timing
         print(f"{label:34s}: {wall:7.3f} s  (cpu {cpu:6.3f} s)   RTF {rtf(wall):7.1f}x{extra}")
 
-    new_piece = render._synthesizer.cache_clear  # empties the note bank: a piece never heard
+    new_piece = notebank.note_bank.cache_clear  # empties the note bank: a piece never heard
     wall, cpu = time.perf_counter(), time.process_time()
     render.render_stems(arr, sample_rate=sr)  # loads + probes the soundfont, fills the note bank
     cold_first = (time.perf_counter() - wall, time.process_time() - cpu)

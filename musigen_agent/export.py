@@ -222,12 +222,14 @@ def write_midi(arr: Arrangement, path: str | os.PathLike[str]) -> Path:
 def write_wav(audio: np.ndarray, sample_rate: int, path: str | os.PathLike[str], subtype: str = "PCM_16") -> Path:
     """Write ``audio`` shaped (channels, samples) as a WAV file.
 
-    ``subtype`` is a soundfile subtype (PCM_16, PCM_24, FLOAT...).  Non-finite samples
-    are rejected rather than written as noise.
+    ``subtype`` is a soundfile subtype (PCM_16, PCM_24, FLOAT...): the common ones are
+    written straight into the file (:func:`musigen_agent.encode.write_wav`), others
+    through libsndfile.  Non-finite samples are rejected rather than written as noise.
     """
     data = encode.check_audio(audio, sample_rate)
-    blob = encode.soundfile_bytes(data, int(sample_rate), "WAV", subtype)
-    return write_bytes(blob, path)
+    if subtype in encode.WAV_SUBTYPES:
+        return _atomic_write(path, lambda fh: encode.write_wav(fh, data, int(sample_rate), subtype))
+    return write_bytes(encode.soundfile_bytes(data, int(sample_rate), "WAV", subtype), path)
 
 
 def _stem_file_names(names: Iterable[str]) -> list[str]:
@@ -248,7 +250,8 @@ def write_stems_zip(stems: Mapping[str, np.ndarray], sample_rate: int, path: str
     """Write one 32-bit float WAV per stem into a zip, named after the stem.
 
     Float keeps the stems exact (pre-master they may exceed full scale, and their sum
-    must equal the mix); stored without compression, which float audio barely repays.
+    must equal the mix); stored without compression, which float audio barely repays,
+    and streamed into the archive.
     """
     entries = [
         (file, encode.check_audio(stem, sample_rate))
@@ -258,7 +261,8 @@ def write_stems_zip(stems: Mapping[str, np.ndarray], sample_rate: int, path: str
     def write(fh: IO[bytes]) -> None:
         with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as archive:
             for file, stem in entries:
-                archive.writestr(file, encode.soundfile_bytes(stem, int(sample_rate), "WAV", "FLOAT"))
+                with archive.open(file, "w") as entry:
+                    encode.write_wav(entry, stem, int(sample_rate), "FLOAT")
 
     return _atomic_write(path, write)
 
@@ -324,11 +328,12 @@ def write_outputs(
                 name: encode.resample(stem, rendered.sample_rate, rate) for name, stem in rendered.track_stems().items()
             }
             write_stems_zip(stems, rate, path)
+        elif fmt == "wav":
+            assert audio is not None and rate is not None
+            write_wav(audio, rate, path, encode.PCM_SUBTYPES[bit_depth])
         else:
             assert audio is not None and rate is not None
-            if fmt == "wav":
-                blob = encode.wav_bytes(audio, rate, bit_depth)
-            elif fmt == "flac":
+            if fmt == "flac":
                 blob = encode.flac_bytes(audio, rate, bit_depth)
             elif fmt == "ogg":
                 blob = encode.ogg_bytes(audio, rate)

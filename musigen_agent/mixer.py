@@ -6,9 +6,17 @@ post-fader, pre-pan, the track feeds the reverb bus with its ``reverb`` send.  T
 return is summed with the tracks to give the pre-master mix, which
 :mod:`musigen_agent.mastering` turns into the master.
 
-Every processor is skipped when its setting is neutral, so the default mix of
-calibrated stems costs one multiply-add per track.  scipy.signal is imported only by
-the processors that need it (it costs ~0.8 s to import).
+Every processor is skipped when its setting is neutral, and fader and pan are one 2x2
+matrix, so the default mix of calibrated stems costs one add per track.  The tracks,
+their reverb sends and the reverb return are summed in one cache-sized pass that never
+makes a full-length temporary (:func:`_mix_into`).  With a cache (the render's
+:class:`~musigen_agent.stem_cache.StemCache`) and the stems' content keys, a track's
+EQ/compressor output is kept by stem and settings, so a one-part edit or a change to
+another track does not run them again.  The reverb return is convolved once per
+render from the summed sends (~80 ms for 2 minutes) and not kept: kept whole, every
+fader or send change would miss it; kept per part, a new piece would need one
+convolution per part (eight times the work) and a one-part edit still one.
+scipy.signal is imported only by the processors that need it (~0.8 s to import).
 
 EQ and compression read their settings from :class:`TrackFx`, built from a
 ``TrackMix`` by attribute name; settings the mix model does not carry keep their
@@ -19,13 +27,18 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import astuple, dataclass, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import InvalidInput
 from .spec import Arrangement, Mix, TrackMix
+from .stem_cache import stem_key
+
+if TYPE_CHECKING:
+    from .stem_cache import StemCache
 
 #: Raised-cosine fade at the very end of a render so a cut-off tail never clicks.
 END_FADE_SECONDS = 0.05
@@ -46,6 +59,9 @@ COMP_KNEE_DB = 6.0
 #: Frames more than this far below a signal's loudest 50 ms frame do not count as
 #: "playing" when measuring its level (see :func:`active_rms`).
 ACTIVE_GATE_DB = 40.0
+
+_MIX_CHUNK = 1 << 17  # samples per step of the summing pass (measured fastest)
+_REVERB_BATCH = 4  # overlap-add blocks per FFT call: a few MB of temporaries
 
 
 @dataclass(frozen=True)
@@ -223,17 +239,18 @@ def pan_gains(pan: float) -> tuple[float, float]:
     return math.sqrt(2.0) * math.cos(theta), math.sqrt(2.0) * math.sin(theta)
 
 
-def _pan_stereo(stem: np.ndarray, pan: float, gain: float) -> np.ndarray:
-    """Pan and scale a stereo stem: its mid follows :func:`pan_gains`, its side narrows
-    to nothing at the extremes, so hard left puts all of it in the left channel and
-    centre leaves it untouched."""
+def pan_matrix(pan: float, gain: float) -> np.ndarray:
+    """Fader and pan as one (2, 2) float32 matrix applied to a stereo stem.
+
+    The stem's mid follows :func:`pan_gains`; its side narrows to nothing at the
+    extremes, so hard left puts all of it in the left channel and centre leaves it
+    untouched.  One matrix keeps the mixer to one multiply-add per track.
+    """
     if pan == 0.0:
-        return stem * np.float32(gain) if gain != 1.0 else stem
+        return np.array([[gain, 0.0], [0.0, gain]], dtype=np.float32)
     gl, gr = pan_gains(pan)
-    width = np.float32(gain * (1.0 - abs(pan)))
-    mid = (stem[0] + stem[1]) * np.float32(0.5 * gain)
-    side = (stem[0] - stem[1]) * (width * np.float32(0.5))
-    return np.stack([mid * np.float32(gl) + side, mid * np.float32(gr) - side])
+    mid, side = 0.5 * gain, 0.5 * gain * (1.0 - abs(pan))
+    return np.array([[mid * gl + side, mid * gl - side], [mid * gr - side, mid * gr + side]], dtype=np.float32)
 
 
 # --------------------------------------------------------------------------- buses
@@ -241,20 +258,51 @@ def _pan_stereo(stem: np.ndarray, pan: float, gain: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Track:
-    """One audible track after its inserts: the processed (pre-pan) signal and settings."""
+    """One audible track: its signal after the inserts (pre-fader, read-only when cached),
+    the fader/pan matrix and the mono reverb send per channel (the send is
+    ``send * (left + right)``)."""
 
     name: str
     signal: np.ndarray
-    gain: float
-    settings: TrackMix
+    matrix: np.ndarray
+    send: float
+
+    @property
+    def plain(self) -> bool:
+        """Centred at unity gain: the signal is added as it is."""
+        return bool(np.array_equal(self.matrix, np.eye(2, dtype=np.float32)))
+
+
+def _inserts(stem: np.ndarray, key: str | None, fx: TrackFx, sample_rate: int, cache: StemCache | None) -> np.ndarray:
+    """The stem (content key ``key``, None if it has none) through the EQ and compressor of ``fx``.
+
+    Both cost ~100 ms per minute of audio, so with a cache and a keyed stem the result
+    is kept (by stem and settings): a change elsewhere in the mix does not redo them.
+    """
+    if not (fx.has_eq or fx.has_compressor):
+        return stem
+    derived = stem_key(("inserts", key, sample_rate, *astuple(fx))) if cache is not None and key is not None else None
+    if derived is not None:
+        assert cache is not None
+        kept = cache.recall(derived)
+        if kept is not None:
+            return kept
+    signal = compress(equalize(stem, fx, sample_rate), fx, sample_rate)
+    return cache.remember(derived, signal) if cache is not None and derived is not None else signal
 
 
 def _audible_tracks(
-    stems: Mapping[str, np.ndarray], arr: Arrangement, settings: Mix | None, sample_rate: int
-) -> Iterator[_Track]:
+    stems: Mapping[str, np.ndarray],
+    arr: Arrangement,
+    settings: Mix | None,
+    sample_rate: int,
+    keys: Mapping[str, str] | None,
+    cache: StemCache | None,
+) -> list[_Track]:
     """The audible parts (mute wins over solo; when any part is soloed only soloed
-    parts play) with EQ and compression applied, in part order."""
+    parts play) with their inserts applied, in part order."""
     settings = settings or Mix()
+    keys = keys or {}
     missing = [p.name for p in arr.parts if p.name not in stems]
     if missing:
         raise InvalidInput(f"No stem for part(s) {', '.join(map(repr, missing))}.", field="stems")
@@ -262,52 +310,80 @@ def _audible_tracks(
     if len(shapes) > 1:
         raise InvalidInput(f"Stems differ in shape: {sorted(shapes)}.", field="stems")
     soloing = any(settings.for_part(p.name).solo for p in arr.parts)
+    tracks = []
     for part in arr.parts:
         track = settings.for_part(part.name)
         if track.mute or (soloing and not track.solo):
             continue
-        fx = TrackFx.from_track(track)
-        signal = compress(equalize(stems[part.name], fx, sample_rate), fx, sample_rate)
-        yield _Track(part.name, signal, 10.0 ** (track.gain_db / 20.0), track)
+        signal = _inserts(stems[part.name], keys.get(part.name), TrackFx.from_track(track), sample_rate, cache)
+        gain = 10.0 ** (track.gain_db / 20.0)
+        tracks.append(_Track(part.name, signal, pan_matrix(track.pan, gain), 0.5 * track.reverb * gain))
+    return tracks
 
 
 def _length(stems: Mapping[str, np.ndarray], arr: Arrangement) -> int:
     return stems[arr.parts[0].name].shape[1] if arr.parts and arr.parts[0].name in stems else 0
 
 
-def _sum_tracks(
-    stems: Mapping[str, np.ndarray],
-    arr: Arrangement,
-    settings: Mix | None,
-    sample_rate: int,
-    tracks_out: dict[str, np.ndarray] | None = None,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """(dry stereo sum, mono reverb send or None); fills ``tracks_out`` with each
-    audible track's post-fader, panned signal when given."""
-    n = _length(stems, arr)
-    dry = np.zeros((2, n), dtype=np.float32)
-    send = None
-    for track in _audible_tracks(stems, arr, settings, sample_rate):
-        panned = _pan_stereo(track.signal, track.settings.pan, track.gain)
-        np.add(dry, panned, out=dry)
-        if tracks_out is not None:
-            tracks_out[track.name] = panned
-        if track.settings.reverb > 0.0:
-            level = np.float32(0.5 * track.settings.reverb * track.gain)
-            contribution = (track.signal[0] + track.signal[1]) * level
-            send = contribution if send is None else np.add(send, contribution, out=send)
-    return dry, send
+def _mix_into(out: np.ndarray, tracks: list[_Track], sample_rate: int, *, dry: bool, wet: bool) -> None:
+    """Add the tracks (``dry``) and/or the reverb return of their sends (``wet``) to ``out``.
+
+    One pass: the piece is taken a few overlap-add blocks at a time; for each span the
+    tracks are read once, in cache-sized chunks, to add their dry signal and to sum
+    their mono send into a small buffer, whose room response is then added straight
+    into ``out`` (its tail too, ahead of the next span's dry signal).  Neither the sum
+    of the sends nor the return ever exists at full length: a fresh full-length array
+    costs more in page faults than the pass itself.
+    """
+    n = out.shape[1]
+    sending = [wet and t.send > 0.0 for t in tracks]
+    plain = [t.plain for t in tracks]
+    hop = _reverb_hop(sample_rate)
+    span = _REVERB_BATCH * hop if any(sending) else n
+    send = np.zeros(span, dtype=np.float32) if any(sending) else None
+    tmp = np.empty((2, min(n, _MIX_CHUNK)), dtype=np.float32)
+    for start in range(0, n, span):
+        stop = min(n, start + span)
+        if send is not None:
+            send[:] = 0.0
+        for lo in range(start, stop, _MIX_CHUNK):
+            hi = min(stop, lo + _MIX_CHUNK)
+            acc, t = out[:, lo:hi], tmp[:, : hi - lo]
+            for track, is_plain, is_sending in zip(tracks, plain, sending, strict=True):
+                signal = track.signal[:, lo:hi]
+                if dry and is_plain:
+                    acc += signal
+                elif dry:
+                    np.matmul(track.matrix, signal, out=t)
+                    acc += t
+                if is_sending:
+                    assert send is not None
+                    np.add(signal[0], signal[1], out=t[0])
+                    t[0] *= np.float32(track.send)
+                    send[lo - start : hi - start] += t[0]
+        if send is not None and np.any(send):
+            _add_reverb(out, send, start, sample_rate)
 
 
 def mix(
-    stems: Mapping[str, np.ndarray], arr: Arrangement, settings: Mix | None = None, sample_rate: int = 44100
+    stems: Mapping[str, np.ndarray],
+    arr: Arrangement,
+    settings: Mix | None = None,
+    sample_rate: int = 44100,
+    *,
+    keys: Mapping[str, str] | None = None,
+    cache: StemCache | None = None,
 ) -> np.ndarray:
     """The dry mix: every audible track through its inserts, fader and pan, summed.
 
     Mix entries for parts the arrangement lacks are ignored.  The reverb sends go to
-    :func:`reverb_bus`; :func:`premaster` adds both.  Returns (2, N) float32.
+    :func:`reverb_bus`; :func:`premaster` adds both.  ``keys`` (content keys of the
+    stems, see :mod:`musigen_agent.stem_cache`) and ``cache`` let processed tracks be
+    kept between renders.  Returns (2, N) float32.
     """
-    return _sum_tracks(stems, arr, settings, sample_rate)[0]
+    out = np.zeros((2, _length(stems, arr)), dtype=np.float32)
+    _mix_into(out, _audible_tracks(stems, arr, settings, sample_rate, keys, cache), sample_rate, dry=True, wet=False)
+    return out
 
 
 @functools.lru_cache(maxsize=4)
@@ -327,36 +403,61 @@ def _reverb_ir(sample_rate: int) -> np.ndarray:
     return ir.astype(np.float32)
 
 
-@functools.lru_cache(maxsize=2)
-def _reverb_spectrum(sample_rate: int, fft_len: int) -> np.ndarray:
-    """The IR's spectrum at one FFT length (cached: re-renders of a piece reuse it)."""
+@functools.lru_cache(maxsize=4)
+def _reverb_spectrum(sample_rate: int) -> tuple[int, np.ndarray]:
+    """(FFT length, the IR's spectrum at it) for overlap-add.
+
+    The FFT length is the power of two >= 3x the IR (2**18 at 44.1 kHz), so each block
+    advances by at least 2/3 of an FFT: measured on a 2-minute send, 4 blocks of 2**18
+    per call convolve 2.4x faster than one FFT as long as the piece (2**17 and 2**19
+    were slower), and the temporaries stay a few MB.
+    """
     import scipy.fft
 
-    return scipy.fft.rfft(_reverb_ir(sample_rate), fft_len, axis=1)
+    ir = _reverb_ir(sample_rate)
+    fft_len = 1 << (3 * ir.shape[1] - 1).bit_length()
+    return fft_len, scipy.fft.rfft(ir, fft_len, axis=1)
 
 
-def _convolve_reverb(send: np.ndarray, sample_rate: int) -> np.ndarray:
-    """The send (mono) convolved with the stereo room, cut to the send's length."""
+def _reverb_hop(sample_rate: int) -> int:
+    """Samples each overlap-add block advances: the FFT length less the IR's."""
+    return _reverb_spectrum(sample_rate)[0] - _reverb_ir(sample_rate).shape[1] + 1
+
+
+def _add_reverb(out: np.ndarray, send: np.ndarray, start: int, sample_rate: int) -> None:
+    """Add the stereo room's response to the mono ``send`` (a whole number of blocks,
+    beginning at sample ``start``) to ``out``, as far as ``out`` reaches; the last
+    :data:`END_FADE_SECONDS` of the piece faded out like the stems."""
     import scipy.fft
 
-    n = send.shape[0]
-    fft_len = scipy.fft.next_fast_len(n + _reverb_ir(sample_rate).shape[1] - 1, real=True)
-    spectrum = scipy.fft.rfft(send, fft_len) * _reverb_spectrum(sample_rate, fft_len)
-    return scipy.fft.irfft(spectrum, fft_len, axis=1)[:, :n].astype(np.float32)
-
-
-def _wet(send: np.ndarray | None, sample_rate: int) -> np.ndarray | None:
-    if send is None or not np.any(send):
-        return None
-    wet = _convolve_reverb(send, sample_rate)
-    fade = end_fade(wet.shape[1], sample_rate)
-    if len(fade):
-        wet[:, wet.shape[1] - len(fade) :] *= fade
-    return wet
+    fft_len, spectrum = _reverb_spectrum(sample_rate)
+    hop = _reverb_hop(sample_rate)
+    count = len(send) // hop
+    n = out.shape[1]
+    fade = end_fade(n, sample_rate)
+    fade_from = n - len(fade)
+    blocks = scipy.fft.rfft(send.reshape(count, hop), fft_len, axis=1)
+    for ch in range(2):
+        response = scipy.fft.irfft(blocks * spectrum[ch], fft_len, axis=1, overwrite_x=True)
+        for i in range(count):
+            lo = start + i * hop
+            hi = min(n, lo + fft_len)
+            if lo >= n:
+                break
+            part = response[i, : hi - lo]
+            if hi > fade_from:
+                part[max(0, fade_from - lo) :] *= fade[max(0, lo - fade_from) : hi - fade_from]
+            out[ch, lo:hi] += part
 
 
 def reverb_bus(
-    stems: Mapping[str, np.ndarray], arr: Arrangement, settings: Mix | None, sample_rate: int
+    stems: Mapping[str, np.ndarray],
+    arr: Arrangement,
+    settings: Mix | None,
+    sample_rate: int,
+    *,
+    keys: Mapping[str, str] | None = None,
+    cache: StemCache | None = None,
 ) -> np.ndarray | None:
     """The return of the shared reverb: every audible track sends ``reverb`` x its
     fader gain (post-fader, pre-pan, mono) into one stereo room.  None if nothing is
@@ -364,31 +465,53 @@ def reverb_bus(
 
     Besides the space it gives, the reverb tail softens prestosynth's hard note-ends.
     """
-    return _wet(_sum_tracks(stems, arr, settings, sample_rate)[1], sample_rate)
+    tracks = _audible_tracks(stems, arr, settings, sample_rate, keys, cache)
+    return _wet(tracks, _length(stems, arr), sample_rate)
 
 
-def premaster(stems: Mapping[str, np.ndarray], arr: Arrangement, settings: Mix | None, sample_rate: int) -> np.ndarray:
-    """The pre-master mix: dry tracks plus the reverb return, (2, N) float32."""
-    dry, send = _sum_tracks(stems, arr, settings, sample_rate)
-    wet = _wet(send, sample_rate)
-    if wet is not None:
-        np.add(dry, wet, out=dry)
-    return dry
+def _wet(tracks: list[_Track], n: int, sample_rate: int) -> np.ndarray | None:
+    """The reverb return of ``tracks`` on its own, None when nothing is sent."""
+    if not any(t.send > 0.0 for t in tracks):
+        return None
+    out = np.zeros((2, n), dtype=np.float32)
+    _mix_into(out, tracks, sample_rate, dry=False, wet=True)
+    return out if np.any(out) else None
+
+
+def premaster(
+    stems: Mapping[str, np.ndarray],
+    arr: Arrangement,
+    settings: Mix | None,
+    sample_rate: int,
+    *,
+    keys: Mapping[str, str] | None = None,
+    cache: StemCache | None = None,
+) -> np.ndarray:
+    """The pre-master mix: dry tracks plus the reverb return, (2, N) float32, in one pass."""
+    out = np.zeros((2, _length(stems, arr)), dtype=np.float32)
+    _mix_into(out, _audible_tracks(stems, arr, settings, sample_rate, keys, cache), sample_rate, dry=True, wet=True)
+    return out
 
 
 def track_stems(
-    stems: Mapping[str, np.ndarray], arr: Arrangement, settings: Mix | None, sample_rate: int
+    stems: Mapping[str, np.ndarray],
+    arr: Arrangement,
+    settings: Mix | None,
+    sample_rate: int,
+    *,
+    keys: Mapping[str, str] | None = None,
+    cache: StemCache | None = None,
 ) -> dict[str, np.ndarray]:
     """Per-track stems as mixed (inserts, fader, pan; silence for muted or un-soloed
     parts) plus the reverb return under :data:`REVERB_STEM` when anything is sent.
 
     Sample-aligned and pre-master: their sum is :func:`premaster`.
     """
-    tracks: dict[str, np.ndarray] = {}
-    _dry, send = _sum_tracks(stems, arr, settings, sample_rate, tracks_out=tracks)
     n = _length(stems, arr)
-    out = {p.name: tracks.get(p.name, np.zeros((2, n), dtype=np.float32)) for p in arr.parts}
-    wet = _wet(send, sample_rate)
+    tracks = _audible_tracks(stems, arr, settings, sample_rate, keys, cache)
+    mixed = {t.name: t.matrix @ t.signal for t in tracks}
+    out = {p.name: mixed.get(p.name, np.zeros((2, n), dtype=np.float32)) for p in arr.parts}
+    wet = _wet(tracks, n, sample_rate)
     if wet is not None:
         name = REVERB_STEM
         while name in out:  # a part may be called "reverb" too

@@ -1,31 +1,9 @@
 """Audio rendering: Arrangement -> per-part stems (cached) -> mixer -> master.
 
-The synthesizer is symusic 0.5.9's SoundFont renderer (prestosynth), used as a *note
-sampler*: every distinct note (program, pitch, length) is rendered once, alone, and
-the stem is assembled with numpy by adding the rendered notes at their sample
-positions, each scaled by its velocity.  Chords and patterns repeat, so a 60 s,
-8-part piece of ~2300 notes needs 78 short renders; rendering each part whole, once
-per velocity layer, was several times slower (numbers in docs/sound.md).  prestosynth
-is linear and time-invariant for a note on its own (a note rendered at sample offset
-k is the note rendered at 0, shifted by k, bit for bit), which is what makes this exact.
-
-Its quirks, all measured (canary tests in ``tests/test_render.py`` fail when one goes
-away), and what is done about each:
-
-* **It ignores note velocity** (and every controller: SoundFont modulators are not
-  implemented).  Each note is scaled by the usual ``40*log10(v/127)`` dB curve, exactly.
-* **It renders no release and no decay**: a note holds its sustain level and stops
-  ~1 ms after its note-off.  Each note is rendered :class:`NoteShape` ``.release``
-  longer and faded exponentially to -60 dB over that time (per General MIDI family:
-  organs stop fast, pads linger); plucked and struck families also decay while held.
-  Drums are one-shots: the sample plays out whatever the written length, cymbals
-  ring for :data:`DRUM_RING_SECONDS` (their samples loop).
-* **It turns some drum keys into ~10 ms clicks** (in TimGM6mb: acoustic snare 38,
-  cowbell, bongos, claves...).  Each loaded soundfont is probed once and clicking keys
-  are rendered with a working key of the same family (:data:`DRUM_SUBSTITUTES`).
-  The MIDI export keeps the written keys.
-* **It downloads a soundfont when given no path**, so a path is always passed, and the
-  file is checked before symusic sees it.
+Every distinct note is rendered once, alone, by the SoundFont synthesizer
+(:mod:`musigen_agent.notebank`, which also makes up for its quirks) and a part's stem is
+assembled with numpy by adding the rendered notes at their sample positions, each
+scaled by its velocity.
 
 SoundFont presets differ a lot in level (the research measured 0.5x-7x between
 instruments), so every stem is *calibrated*: its RMS over the frames where it plays is
@@ -39,24 +17,21 @@ every stem, a one-part edit re-renders that part only.
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 import math
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import symusic
 
 from . import mastering, mixer
 from .errors import InvalidInput, MusigenError, PluginError
-from .spec import TPQ, Arrangement, Mix, Part
+from .notebank import NoteBank, note_bank
+from .spec import Arrangement, Mix, Part
 from .stem_cache import StemCache, stem_key
 
 if TYPE_CHECKING:
@@ -84,75 +59,6 @@ ROLE_OFFSETS_DB: dict[str, float] = {
 #: Calibration never moves a stem by more than this (a single soft note must not be
 #: blown up by 50 dB).
 MAX_CALIBRATION_DB = 30.0
-#: Drum keys to render instead of a key the synthesizer turns into a click (checked
-#: per soundfont, see _broken_drum_keys); first working option wins.  GM families:
-#: snares, congas/bongos, shakers, wooden clicks, triangles, bells.
-DRUM_SUBSTITUTES: dict[int, tuple[int, ...]] = {
-    38: (40, 37),
-    40: (38, 37),
-    56: (67, 68),
-    60: (63, 62),
-    61: (64, 63),
-    62: (63, 60),
-    63: (62, 60),
-    64: (61, 63),
-    69: (70, 82),
-    70: (69, 82),
-    75: (37, 76),
-    76: (77, 37),
-    77: (76, 37),
-    80: (81,),
-    81: (80,),
-}
-#: prestosynth interpolation quality passed to symusic.Synthesizer.
-SYNTH_QUALITY = 0
-
-
-@dataclass(frozen=True)
-class NoteShape:
-    """How a note of a General MIDI family ends, which prestosynth does not render.
-
-    ``release``: seconds from note-off to -60 dB (an exponential fade of the sound
-    still sustaining).  ``decay_db_per_s``: level lost per second while the note is
-    held, for plucked and struck instruments that prestosynth would hold flat.
-    """
-
-    release: float
-    decay_db_per_s: float = 0.0
-
-
-#: Shapes per GM family (program // 8): piano, chromatic percussion, organ, guitar,
-#: bass, strings, ensemble, brass, reed, pipe, synth lead, synth pad, synth effects,
-#: ethnic, percussive, sound effects.
-FAMILY_SHAPES: tuple[NoteShape, ...] = (
-    NoteShape(0.30, 2.0),
-    NoteShape(0.60, 6.0),
-    NoteShape(0.08),
-    NoteShape(0.25, 4.0),
-    NoteShape(0.12, 3.0),
-    NoteShape(0.35),
-    NoteShape(0.45),
-    NoteShape(0.15),
-    NoteShape(0.12),
-    NoteShape(0.15),
-    NoteShape(0.12),
-    NoteShape(0.80),
-    NoteShape(0.80),
-    NoteShape(0.30, 4.0),
-    NoteShape(0.40, 8.0),
-    NoteShape(0.30),
-)
-#: Drums are one-shots rendered this long (their samples end sooner: trailing silence
-#: is trimmed) ...
-DRUM_ONE_SHOT_SECONDS = 1.0
-#: ... except keys whose samples loop (cymbals, open hi-hat), which decay to -60 dB
-#: over this many seconds.
-DRUM_RING_SECONDS: dict[int, float] = {46: 0.8, 49: 2.5, 51: 2.0, 52: 2.5, 53: 1.5, 55: 1.5, 57: 2.5, 59: 2.0}
-#: Every rendered note ends with a raised-cosine taper this long, so nothing clicks.
-NOTE_TAPER_SECONDS = 0.005
-#: Bound of each synthesizer's cache of rendered notes.
-NOTE_BANK_BYTES = 256 * 2**20
-
 Voice = Callable[[int, int, float, int], np.ndarray]
 #: Progress sink: (fraction done 0..1, what is happening).
 Progress = Callable[[float, str], None]
@@ -172,7 +78,8 @@ class RenderResult:
     ``audio`` is the mastered stereo mix, float32 shaped (2, samples); ``stems`` the
     calibrated, pre-mix stem of every part (same shape, read-only: they are shared
     with the stem cache).  ``loudness_lufs`` and ``true_peak_db`` are measured on
-    ``audio`` (``-inf`` for silence).  :meth:`track_stems` gives the stems as mixed.
+    ``audio`` (``-inf`` for silence).  :meth:`track_stems` gives the stems as mixed;
+    ``stem_keys`` and ``cache`` (the render's) let it reuse the render's track processing.
     """
 
     audio: np.ndarray
@@ -182,6 +89,8 @@ class RenderResult:
     true_peak_db: float
     arrangement: Arrangement = field(repr=False)
     mix: Mix = field(repr=False)
+    stem_keys: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    cache: StemCache | None = field(default=None, repr=False, compare=False)
 
     @property
     def seconds(self) -> float:
@@ -191,7 +100,9 @@ class RenderResult:
         """One stem per part as it sounds in the mix (EQ, compression, fader, pan;
         silent when muted) plus the reverb return; they sum to the pre-master mix.
         Computed on demand: keeping them would double the memory of every render."""
-        return mixer.track_stems(self.stems, self.arrangement, self.mix, self.sample_rate)
+        return mixer.track_stems(
+            self.stems, self.arrangement, self.mix, self.sample_rate, keys=self.stem_keys, cache=self.cache
+        )
 
 
 # --------------------------------------------------------------------------- soundfont
@@ -238,155 +149,6 @@ def resolve_soundfont(soundfont: str | os.PathLike[str] | None = None) -> Path:
     return path
 
 
-def _sample_clock(sample_rate: int) -> tuple[int, int]:
-    """(ticks per quarter, microseconds per quarter) that make one tick one sample, so
-    a note's length in samples is given to the synthesizer exactly."""
-    step = Fraction(1_000_000, sample_rate)
-    return step.denominator, step.numerator
-
-
-def _taper(wave: np.ndarray, sample_rate: int) -> None:
-    """Raised-cosine fade over the last :data:`NOTE_TAPER_SECONDS` of ``wave``, in place."""
-    k = min(wave.shape[1], max(1, int(NOTE_TAPER_SECONDS * sample_rate)))
-    wave[:, wave.shape[1] - k :] *= (0.5 + 0.5 * np.cos(np.linspace(0.0, np.pi, k))).astype(np.float32)
-
-
-def _exp_fade(length: int, depth_db: float) -> np.ndarray:
-    """Gain falling exponentially from 1 by ``depth_db`` over ``length`` samples (float32)."""
-    return np.exp(np.arange(length, dtype=np.float32) * np.float32(-depth_db * math.log(10.0) / 20.0 / length))
-
-
-@dataclass
-class _Synth:
-    """A loaded synthesizer with its lock, drum key maps and bank of rendered notes
-    (shared by every render at its rate; the lock serialises the synthesizer)."""
-
-    synth: object
-    sample_rate: int
-    lock: threading.RLock = field(default_factory=threading.RLock)
-    _drum_maps: dict[int, np.ndarray] = field(default_factory=dict)
-    _bank: OrderedDict[tuple[int, bool, int, int], np.ndarray] = field(default_factory=OrderedDict)
-    _bank_bytes: int = 0
-
-    def drum_map(self, kit: int) -> np.ndarray:
-        """128 pitches: the key actually rendered for each written key of drum kit ``kit``
-        (probed once per kit, see :func:`_broken_drum_keys`)."""
-        with self.lock:
-            if kit not in self._drum_maps:
-                broken = _broken_drum_keys(self.synth, self.sample_rate, kit)
-                mapping = np.arange(128, dtype=np.int64)
-                for key, options in DRUM_SUBSTITUTES.items():
-                    if key in broken:
-                        mapping[key] = next((o for o in options if o not in broken), key)
-                self._drum_maps[kit] = mapping
-            return self._drum_maps[kit]
-
-    def _raw(self, program: int, is_drum: bool, pitch: int, hold: int) -> np.ndarray:
-        """One note of ``hold`` samples rendered alone from time 0 (velocity is ignored
-        by the synthesizer, so it is rendered at full velocity)."""
-        tpq, mspq = _sample_clock(self.sample_rate)
-        score = symusic.Score(tpq)
-        score.tempos.append(symusic.Tempo(0, mspq=mspq))
-        track = symusic.Track(name="note", program=program, is_drum=is_drum)
-        track.notes.append(symusic.Note(0, hold, pitch, 127))
-        score.tracks.append(track)
-        return self.synth.render(score, stereo=True)
-
-    def note(self, program: int, is_drum: bool, pitch: int, hold: int) -> np.ndarray:
-        """The shaped waveform (2, length) float32 of one note at full velocity.
-
-        Melodic notes: ``hold`` samples, then the family's release.  Drums (``hold``
-        ignored): the whole one-shot, or the ring of a cymbal.  Read-only; cached.
-        """
-        key = (program, is_drum, pitch, 0 if is_drum else hold)
-        with self.lock:
-            wave = self._bank.get(key)
-            if wave is not None:
-                self._bank.move_to_end(key)
-                return wave
-            wave = self._shape_drum(program, pitch) if is_drum else self._shape_melodic(program, pitch, hold)
-            wave.flags.writeable = False
-            self._bank[key] = wave
-            self._bank_bytes += wave.nbytes
-            while self._bank_bytes > NOTE_BANK_BYTES and len(self._bank) > 1:
-                _, old = self._bank.popitem(last=False)
-                self._bank_bytes -= old.nbytes
-            return wave
-
-    def _shape_melodic(self, program: int, pitch: int, hold: int) -> np.ndarray:
-        sr = self.sample_rate
-        shape = FAMILY_SHAPES[program // 8]
-        release = max(1, int(shape.release * sr))
-        total = hold + release
-        raw = self._raw(program, False, pitch, total)
-        wave = np.zeros((2, total), dtype=np.float32)
-        m = min(total, raw.shape[1])
-        wave[:, :m] = raw[:, :m]
-        if shape.decay_db_per_s:
-            wave *= _exp_fade(total, shape.decay_db_per_s * total / sr)
-        wave[:, hold:] *= _exp_fade(release, 60.0)
-        _taper(wave, sr)
-        return wave
-
-    def _shape_drum(self, kit: int, key: int) -> np.ndarray:
-        sr = self.sample_rate
-        ring = DRUM_RING_SECONDS.get(key)
-        total = max(1, int((ring or DRUM_ONE_SHOT_SECONDS) * sr))
-        raw = self._raw(kit, True, key, total)
-        wave = np.zeros((2, total), dtype=np.float32)
-        m = min(total, raw.shape[1])
-        wave[:, :m] = raw[:, :m]
-        if ring:
-            wave *= _exp_fade(total, 60.0)
-        level = np.maximum(np.abs(wave[0]), np.abs(wave[1]))
-        if level.max() > 0.0:  # trim what lies below -80 dB of the hit
-            total = int(np.flatnonzero(level > level.max() * 1e-4).max()) + 1
-            wave = np.ascontiguousarray(wave[:, :total])
-        _taper(wave, sr)
-        return wave
-
-
-def _broken_drum_keys(synth, sample_rate: int, kit: int = 0) -> set[int]:
-    """Drum keys that the synthesizer renders as a click (< 25 ms of sound for a
-    75 ms note).  prestosynth does this to TimGM6mb's acoustic snare (38), cowbell,
-    bongos, claves... - apparently the zones that rely on the default decay/sustain
-    generators); one short probe render per kit (~7 s of audio) finds them."""
-    keys = list(range(min(DRUM_SUBSTITUTES), max(max(v) for v in DRUM_SUBSTITUTES.values()) + 1))
-    spacing = 3 * TPQ // 10  # at 120 bpm: one key every 0.15 s, held 0.075 s
-    score = symusic.Score(TPQ)
-    score.tempos.append(symusic.Tempo(0, qpm=120.0))
-    track = symusic.Track(name="probe", program=kit, is_drum=True)
-    for i, key in enumerate(keys):
-        track.notes.append(symusic.Note(i * spacing, spacing // 2, key, 100))
-    score.tracks.append(track)
-    stereo = np.abs(synth.render(score, stereo=True))
-    audio = np.maximum(stereo[0], stereo[1])  # far faster than .max(axis=0) over two rows
-    broken = set()
-    window_len = round(spacing * 60.0 / (120 * TPQ) * sample_rate)
-    for i, key in enumerate(keys):
-        window = audio[i * window_len : (i + 1) * window_len]
-        if window.size == 0 or window.max() == 0:
-            continue  # no sample at all: nothing better to substitute
-        last = int(np.flatnonzero(window > window.max() * 1e-3).max())
-        if last < 0.025 * sample_rate:
-            broken.add(key)
-    return broken
-
-
-@functools.lru_cache(maxsize=4)
-def _synthesizer(path: str, mtime_ns: int, size: int, sample_rate: int) -> _Synth:
-    """One synthesizer (and note bank) per (file version, rate).
-
-    ``mtime_ns``/``size`` are part of the key so a replaced file is reloaded.
-    """
-    del mtime_ns, size
-    try:
-        synth = symusic.Synthesizer(path, sample_rate, SYNTH_QUALITY)
-    except RuntimeError as exc:  # symusic reports a corrupt body as RuntimeError
-        raise InvalidInput(f"Soundfont file {path!r} is corrupt: {exc}.", field="soundfont") from None
-    return _Synth(synth, sample_rate)
-
-
 def _soundfont_identity(soundfont: str | os.PathLike[str] | None) -> tuple[str, int, int]:
     """(resolved path, mtime in ns, size): names one version of the file."""
     path = resolve_soundfont(soundfont)
@@ -394,8 +156,8 @@ def _soundfont_identity(soundfont: str | os.PathLike[str] | None) -> tuple[str, 
     return str(path.resolve()), st.st_mtime_ns, st.st_size
 
 
-def _load_synth(soundfont: str | os.PathLike[str] | None, sample_rate: int) -> _Synth:
-    return _synthesizer(*_soundfont_identity(soundfont), sample_rate)
+def _load_synth(soundfont: str | os.PathLike[str] | None, sample_rate: int) -> NoteBank:
+    return note_bank(*_soundfont_identity(soundfont), sample_rate)
 
 
 # --------------------------------------------------------------------------- stems
@@ -428,7 +190,7 @@ def _note_table(part: Part) -> np.ndarray:
     return table[np.lexsort(table.T[::-1])]
 
 
-def _render_sf_part(synth: _Synth, part: Part, notes: np.ndarray, arr: Arrangement, n: int) -> np.ndarray:
+def _render_sf_part(synth: NoteBank, part: Part, notes: np.ndarray, arr: Arrangement, n: int) -> np.ndarray:
     """Assemble one part from the note bank into a (2, n) float32 stem."""
     sr = synth.sample_rate
     samples_per_tick = 60.0 * sr / (arr.tempo * arr.tpq)
@@ -542,13 +304,28 @@ def render_stems(
     after each stem; ``cancel`` is checked before each and raises
     :class:`RenderCancelled` once set.  Returned stems are read-only.
     """
+    return _render_stems(arr, soundfont, sample_rate, voices, cache, progress, cancel)[0]
+
+
+def _render_stems(
+    arr: Arrangement,
+    soundfont: str | os.PathLike[str] | None,
+    sample_rate: int,
+    voices: Mapping[str, Voice] | None,
+    cache: StemCache | None,
+    progress: Progress | None,
+    cancel: threading.Event | None,
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """:func:`render_stems`, also returning the content key of every stem rendered with a
+    cache (so the mixer can keep what it derives from them)."""
     sr = _check_rate(sample_rate)
     voices = voices or {}
     n = n_samples(arr, sr)
     sf_parts = [p for p in arr.parts if p.notes and p.name not in voices]
     sf_identity = _soundfont_identity(soundfont) if sf_parts else None
-    synth: _Synth | None = None
+    synth: NoteBank | None = None
     stems: dict[str, np.ndarray] = {}
+    keys: dict[str, str] = {}
     for i, part in enumerate(arr.parts):
         if cancel is not None and cancel.is_set():
             raise RenderCancelled(f"Render cancelled before part {part.name!r}.", field="cancel")
@@ -567,15 +344,17 @@ def render_stems(
                 stem, how = cached, "cached"
             else:
                 if synth is None:
-                    synth = _synthesizer(*sf_identity, sr)
+                    synth = note_bank(*sf_identity, sr)
                 stem = _finish_stem(_render_sf_part(synth, part, notes, arr, n), part.role, sr)
                 if cache is not None:
                     stem = cache.put(key, stem)
+            if cache is not None:
+                keys[part.name] = key
         stem.flags.writeable = False
         stems[part.name] = stem
         if progress is not None:
             progress((i + 1) / len(arr.parts), f"stem {i + 1}/{len(arr.parts)}: {part.name} ({how})")
-    return stems
+    return stems, keys
 
 
 def voices_for(arr: Arrangement, plugins: Plugins) -> dict[str, Voice]:
@@ -641,28 +420,31 @@ def render(
         if cancel is not None and cancel.is_set():
             raise RenderCancelled(f"Render cancelled before {stage}.", field="cancel")
 
-    stems = render_stems(
-        arr,
-        soundfont=soundfont,
-        sample_rate=sr,
-        voices=voices,
-        cache=cache,
-        progress=lambda f, m: report(0.8 * f, m),
-        cancel=cancel,
-    )
+    stems, keys = _render_stems(arr, soundfont, sr, voices, cache, lambda f, m: report(0.8 * f, m), cancel)
     check("the mix")
     n = n_samples(arr, sr)
-    pre = mixer.premaster(stems, arr, settings, sr) if arr.parts else np.zeros((2, n), dtype=np.float32)
+    if arr.parts:
+        pre = mixer.premaster(stems, arr, settings, sr, keys=keys, cache=cache)
+    else:
+        pre = np.zeros((2, n), dtype=np.float32)
     report(0.85, "mixed")
     check("mastering")
-    audio, loudness, peak_db = mastering.master_measured(pre, sr, settings.target_lufs, settings.true_peak_db)
+    audio, loudness, peak_db = mastering.master_measured(
+        pre,
+        sr,
+        settings.target_lufs,
+        settings.true_peak_db,
+        overwrite=True,  # the pre-master is ours
+    )
     report(1.0, "mastered")
     return RenderResult(
-        audio=np.ascontiguousarray(audio, dtype=np.float32),
+        audio=audio,
         stems=stems,
         sample_rate=sr,
         loudness_lufs=loudness,
         true_peak_db=peak_db,
         arrangement=arr,
         mix=settings,
+        stem_keys=keys,
+        cache=cache,
     )

@@ -16,7 +16,13 @@ Two levels:
   evicted oldest-used first, so a new process (one CLI call after another) finds the
   stems of the previous one.
 
-Every stem handed out is read-only: callers share the cached array and must copy it
+The memory level also keeps signals *derived* from stems (:meth:`StemCache.remember`):
+a track's EQ/compressor output, under a key made the same way from the stem's key and
+the settings, so a re-render after a change elsewhere in the mix or a one-part edit
+re-processes only what changed.  They are not written to disk: recomputing one costs
+about as much as writing it.
+
+Every array handed out is read-only: callers share the cached array and must copy it
 before changing it.
 """
 
@@ -56,8 +62,9 @@ def stem_key(parts: Iterable[bytes | str | int | float | bool]) -> str:
 class StemCache:
     """Memory LRU plus optional on-disk store of stems by content key; thread-safe.
 
-    ``stats`` counts ``memory_hits``, ``disk_hits`` and ``misses`` (what a test or a
-    benchmark checks to see that a mix change re-rendered nothing).
+    ``stats`` counts ``memory_hits``, ``disk_hits`` and ``misses`` of stems (what a test
+    or a benchmark checks to see that a mix change re-rendered nothing), and
+    ``derived_hits`` and ``derived_misses`` of derived signals.
     """
 
     def __init__(
@@ -73,7 +80,7 @@ class StemCache:
         self._memory: OrderedDict[str, np.ndarray] = OrderedDict()
         self._memory_bytes = 0
         self._lock = threading.Lock()
-        self.stats = {"memory_hits": 0, "disk_hits": 0, "misses": 0}
+        self.stats = {"memory_hits": 0, "disk_hits": 0, "misses": 0, "derived_hits": 0, "derived_misses": 0}
 
     def get(self, key: str) -> np.ndarray | None:
         """The stem stored under ``key`` (read-only), or None."""
@@ -100,6 +107,25 @@ class StemCache:
             self._remember(key, stem)
         self._write(key, stem)
         return stem
+
+    def recall(self, key: str) -> np.ndarray | None:
+        """The derived signal kept under ``key`` (read-only), or None; memory only."""
+        with self._lock:
+            signal = self._memory.get(key)
+            if signal is None:
+                self.stats["derived_misses"] += 1
+                return None
+            self._memory.move_to_end(key)
+            self.stats["derived_hits"] += 1
+            return signal
+
+    def remember(self, key: str, signal: np.ndarray) -> np.ndarray:
+        """Keep a signal derived from stems in memory (never on disk); returns it read-only."""
+        signal = np.ascontiguousarray(signal, dtype=np.float32)
+        signal.flags.writeable = False
+        with self._lock:
+            self._remember(key, signal)
+        return signal
 
     def clear_memory(self) -> None:
         """Forget the in-memory level (the disk level stays); used to measure disk hits."""

@@ -245,8 +245,21 @@ def test_data_index_and_train_commands(tmp_path):
     corpus = tmp_path / "corpus" / "folk"
     corpus.mkdir(parents=True)
     for seed in (1, 2):
-        view = json.loads(cli("compose", "a happy folk tune, 16 bars", "--seed", str(seed), "--format", "mid",
-                              "--out", str(corpus), "--db", db, "--json").stdout)
+        view = json.loads(
+            cli(
+                "compose",
+                "a happy folk tune, 16 bars",
+                "--seed",
+                str(seed),
+                "--format",
+                "mid",
+                "--out",
+                str(corpus),
+                "--db",
+                db,
+                "--json",
+            ).stdout
+        )
         assert view["track_id"]
     (corpus / "broken.mid").write_bytes(b"MThd garbage")
     result = cli("data", "index", str(tmp_path / "corpus"), "--out", str(tmp_path / "index.sqlite"), "--json")

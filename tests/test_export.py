@@ -14,7 +14,7 @@ import pretty_midi
 import pytest
 import soundfile
 
-from musigen_agent import export
+from musigen_agent import encode, export
 from musigen_agent.errors import InvalidInput
 from musigen_agent.spec import TPQ, Arrangement, Note, Part, PartSpec, SectionPlan, SectionSpec, TrackSpec
 
@@ -222,7 +222,9 @@ def _tone(seconds: float = 0.5, sr: int = 22050) -> np.ndarray:
     return np.stack([0.5 * np.sin(2 * np.pi * 440 * t), 0.25 * np.sin(2 * np.pi * 660 * t)]).astype(np.float32)
 
 
-@pytest.mark.parametrize("subtype, tol", [("PCM_16", 1 / 32767), ("FLOAT", 0.0)])
+@pytest.mark.parametrize(
+    "subtype, tol", [("PCM_16", 1 / 32767), ("PCM_24", 1 / 8388607), ("FLOAT", 0.0), ("PCM_U8", 1 / 127)]
+)
 def test_write_wav_round_trip(tmp_path: Path, subtype: str, tol: float) -> None:
     audio = _tone()
     path = tmp_path / "out.wav"
@@ -239,11 +241,11 @@ def test_failed_wav_write_leaves_no_partial_file(tmp_path: Path, monkeypatch: py
     path = tmp_path / "mix.wav"
     path.write_bytes(b"previous render")
 
-    def broken_write(file, data, samplerate, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def broken_write(file, audio, sample_rate, subtype) -> None:  # type: ignore[no-untyped-def]
         file.write(b"RIFF\x00\x00 half a header")
         raise OSError("disk full")
 
-    monkeypatch.setattr(soundfile, "write", broken_write)
+    monkeypatch.setattr(encode, "write_wav", broken_write)
     with pytest.raises(OSError, match="disk full"):
         export.write_wav(_tone(), 22050, path)
     assert path.read_bytes() == b"previous render"  # the old file is untouched

@@ -19,7 +19,7 @@ import pytest
 import symusic
 from scipy.signal import resample_poly
 
-from musigen_agent import mixer, render
+from musigen_agent import mixer, notebank, render
 from musigen_agent.errors import InvalidInput, PluginError
 from musigen_agent.hookspecs import hookimpl
 from musigen_agent.plugin_manager import load_plugins
@@ -227,7 +227,7 @@ def test_notes_release_instead_of_stopping_dead() -> None:
     arr = make_arrangement().model_copy(update={"parts": [part]})
     stem = render.render_stems(arr, sample_rate=SR)["strings"]
     off = sample(1.0)
-    release = render.FAMILY_SHAPES[48 // 8].release
+    release = notebank.FAMILY_SHAPES[48 // 8].release
     held, after = rms_db(stem[:, off - sample(0.1) : off]), rms_db(stem[:, off + sample(0.05) : off + sample(0.1)])
     assert held - 20 < after < held  # still sounding 50-100 ms after note-off, and fading
     assert not np.any(stem[:, off + sample(release) + 2 :])  # and silent once the release is over
@@ -241,7 +241,7 @@ def test_drums_are_one_shots_and_cymbals_ring() -> None:
     assert rms_db(stem[:, sample(0.06) : sample(0.1)]) > -50  # the kick plays out past its written end
     crash = sample(2.0)
     assert rms_db(stem[:, crash + sample(1.0) : crash + sample(1.2)]) > -70  # the crash rings on...
-    assert not np.any(stem[:, crash + sample(render.DRUM_RING_SECONDS[49]) + 2 :])  # ...then stops
+    assert not np.any(stem[:, crash + sample(notebank.DRUM_RING_SECONDS[49]) + 2 :])  # ...then stops
 
 
 def test_prestosynth_renders_no_release_canary() -> None:
@@ -286,8 +286,8 @@ def test_prestosynth_clicks_on_some_drum_keys_canary() -> None:
     """prestosynth renders TimGM6mb's acoustic snare (key 38) as a ~10 ms click.  If
     this fails the bug is fixed upstream and DRUM_SUBSTITUTES can go."""
     synth = render._load_synth(None, SR).synth
-    assert 38 in render._broken_drum_keys(synth, SR)
-    assert 36 not in render._broken_drum_keys(synth, SR)
+    assert 38 in notebank.broken_drum_keys(synth, SR)
+    assert 36 not in notebank.broken_drum_keys(synth, SR)
 
 
 def test_clicking_drum_keys_are_substituted(arr: Arrangement, stems: dict[str, np.ndarray]) -> None:
@@ -463,3 +463,30 @@ def _err_db(a: np.ndarray, b: np.ndarray) -> float:
     """Peak error of a against b, relative to b's peak, in dB."""
     diff = float(np.abs(a.astype(np.float64) - b).max())
     return 20 * math.log10(diff / float(np.abs(b).max())) if diff > 0 else -math.inf
+
+
+def test_cached_mixing_equals_mixing_from_scratch(tmp_path: Path, arr: Arrangement) -> None:
+    """A track's EQ and compressor output is kept by stem and settings; a render that
+    reuses it is bit for bit the render that recomputes everything."""
+    from musigen_agent.spec import Mix, TrackMix
+
+    cache = StemCache(tmp_path / "stems")
+    eq = {"low_cut_hz": 80.0, "eq_high_db": 3.0, "comp_threshold_db": -30.0, "comp_ratio": 3.0}
+    mixes = [
+        Mix(tracks={"piano": TrackMix(**eq)}),
+        Mix(tracks={"piano": TrackMix(**eq), "bass": TrackMix(pan=0.5, gain_db=-4.0)}),
+        Mix(tracks={"piano": TrackMix(**eq, gain_db=2.0)}),  # the fader is not an insert
+    ]
+    for i, settings in enumerate(mixes):
+        hits = cache.stats["derived_hits"]
+        cached = render.render(arr, settings, sample_rate=SR, cache=cache)
+        assert cache.stats["derived_hits"] == hits + (i > 0)
+        assert np.array_equal(cached.audio, render.render(arr, settings, sample_rate=SR).audio)
+    hits = cache.stats["derived_hits"]
+    stems = cached.track_stems()  # exporting the stems reuses the render's processing
+    assert cache.stats["derived_hits"] == hits + 1
+    total = sum(t.astype(np.float64) for t in stems.values())
+    assert _err_db(total, mixer.premaster(cached.stems, arr, mixes[-1], SR)) < -60
+    changed = Mix(tracks={"piano": TrackMix(**{**eq, "eq_high_db": 4.0})})
+    render.render(arr, changed, sample_rate=SR, cache=cache)
+    assert cache.stats["derived_misses"] == 2  # new settings, processed again
