@@ -172,11 +172,8 @@ def resolve(catalog: Catalog, kind: str, word: str, field: str) -> str:
     """
     items = getattr(catalog, kind)
     table: dict[str, str] = {}
-    for item in items.values():
-        table.setdefault(compact(item.name), item.name)
-    for item in items.values():
-        for phrase in (item.display_name, *item.synonyms):
-            table.setdefault(compact(phrase), item.name)
+    for phrase, name in catalog.synonyms(kind).items():  # names first: the catalogue's own priority
+        table.setdefault(compact(phrase), name)
     key = compact(word)
     for candidate in (key, key.removesuffix("s"), key.removesuffix("es")):
         if candidate in table:
