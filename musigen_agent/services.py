@@ -309,14 +309,15 @@ class Services:
         )
         files = []
         for fmt, path in written.items():
-            data = path.read_bytes()
+            with path.open("rb") as fh:  # streamed: a long WAV is not read into memory to be hashed
+                digest = hashlib.file_digest(fh, "sha256").hexdigest()
             row = {
                 "track_id": track_id,
                 "version": number,
                 "format": fmt,
                 "path": str(path.resolve()),
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "bytes": len(data),
+                "sha256": digest,
+                "bytes": path.stat().st_size,
                 "seconds": round(arr.seconds, 3),
             }
             self.registry.add_render(row)
