@@ -167,11 +167,9 @@ def splice(old: Arrangement, fresh: Arrangement, scope: Scope) -> Arrangement:
                 notes.extend(n for n in fp.notes if lo <= n.start < hi)
             else:
                 shift = lo - o.start_bar * bar
-                notes.extend(
-                    n.model_copy(update={"start": n.start + shift})
-                    for n in op.notes
-                    if o.start_bar * bar <= n.start < (o.start_bar + o.bars) * bar
-                )
+                kept = (n for n in op.notes if o.start_bar * bar <= n.start < (o.start_bar + o.bars) * bar)
+                # notes are frozen: unmoved ones are shared, not copied
+                notes.extend(kept if not shift else (n.model_copy(update={"start": n.start + shift}) for n in kept))
         parts.append(fp.model_copy(update={"notes": sorted(notes, key=lambda n: (n.start, n.pitch))}))
     sections = [
         s.model_copy(update={"chords": old_sections[s.name].chords}) if s.name in kept_sections else s

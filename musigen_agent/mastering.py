@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .channels import ChannelJobs
 from .errors import InvalidInput
 
 #: Oversampling factor of true-peak measurement (BS.1770-4 uses 4x; 2x under-reads).
@@ -175,15 +176,24 @@ class _Loudness:
             x = np.pad(x, ((0, 0), (0, block - x.shape[1])))
         channels, n = x.shape
         sos = _k_weighting(sample_rate)
-        state = np.zeros((sos.shape[0], channels, 2))
+        states = [np.zeros((sos.shape[0], 2)) for _ in range(channels)]
+        squares: list[np.ndarray] = [np.empty(0, dtype=np.float32)] * channels
         self.power = np.empty(n, dtype=np.float32) if power is None else power[:n]
-        for lo in range(0, n, _CHUNK):  # chunked: the filtered signal never exists at full length
-            z, state = sosfilt(sos, x[:, lo : lo + _CHUNK], axis=1, zi=state)
-            z *= z
-            for ch in range(1, channels):
-                weight = CHANNEL_WEIGHTS[ch]
-                z[0] += z[ch] if weight == 1.0 else weight * z[ch]
-            self.power[lo : lo + z.shape[1]] = z[0]
+        with ChannelJobs(channels) as jobs:
+            for lo in range(0, n, _CHUNK):  # chunked: the filtered signal never exists at full length
+
+                def weigh(ch: int, lo: int = lo) -> None:
+                    z, states[ch] = sosfilt(sos, x[ch, lo : lo + _CHUNK], zi=states[ch])
+                    z *= z
+                    if CHANNEL_WEIGHTS[ch] != 1.0:
+                        z *= CHANNEL_WEIGHTS[ch]
+                    squares[ch] = z
+
+                jobs.run(weigh)  # the channels side by side: sosfilt releases the GIL
+                total = squares[0]
+                for ch in range(1, channels):
+                    total += squares[ch]
+                self.power[lo : lo + total.shape[0]] = total
         lower, upper = _block_bounds(n, sample_rate)
         self.edges = np.unique(np.concatenate([[0, n], lower, upper]))
         self.segments = np.add.reduceat(self.power, self.edges[:-1]).astype(np.float64)

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .channels import each_channel
 from .errors import InvalidInput
 from .spec import Arrangement, Mix, TrackMix
 from .stem_cache import stem_key
@@ -341,6 +342,8 @@ def _mix_into(out: np.ndarray, tracks: list[_Track], sample_rate: int, *, dry: b
     hop = _reverb_hop(sample_rate)
     span = _REVERB_BATCH * hop if any(sending) else n
     send = np.zeros(span, dtype=np.float32) if any(sending) else None
+    # the sends laid out as zero-padded FFT blocks, kept across spans (the padding stays 0)
+    padded = np.zeros((_REVERB_BATCH, _reverb_spectrum(sample_rate)[0]), dtype=np.float32) if any(sending) else None
     tmp = np.empty((2, min(n, _MIX_CHUNK)), dtype=np.float32)
     for start in range(0, n, span):
         stop = min(n, start + span)
@@ -362,7 +365,10 @@ def _mix_into(out: np.ndarray, tracks: list[_Track], sample_rate: int, *, dry: b
                     t[0] *= np.float32(track.send)
                     send[lo - start : hi - start] += t[0]
         if send is not None and np.any(send):
-            _add_reverb(out, send, start, sample_rate)
+            assert padded is not None
+            count = -(-(stop - start) // hop)
+            padded[:count, :hop] = send[: count * hop].reshape(count, hop)
+            _add_reverb(out, padded[:count], start, sample_rate)
 
 
 def mix(
@@ -424,22 +430,26 @@ def _reverb_hop(sample_rate: int) -> int:
     return _reverb_spectrum(sample_rate)[0] - _reverb_ir(sample_rate).shape[1] + 1
 
 
-def _add_reverb(out: np.ndarray, send: np.ndarray, start: int, sample_rate: int) -> None:
-    """Add the stereo room's response to the mono ``send`` (a whole number of blocks,
-    beginning at sample ``start``) to ``out``, as far as ``out`` reaches; the last
-    :data:`END_FADE_SECONDS` of the piece faded out like the stems."""
+def _add_reverb(out: np.ndarray, blocks: np.ndarray, start: int, sample_rate: int) -> None:
+    """Add the stereo room's response to a mono send to ``out``, as far as ``out``
+    reaches; the last :data:`END_FADE_SECONDS` of the piece faded out like the stems.
+
+    ``blocks`` holds the send from sample ``start`` on, one overlap-add block a row
+    (:func:`_reverb_hop` samples, zero-padded to the FFT length).  The two channels'
+    inverse FFTs and overlap-adds run side by side (:func:`each_channel`).
+    """
     import scipy.fft
 
     fft_len, spectrum = _reverb_spectrum(sample_rate)
     hop = _reverb_hop(sample_rate)
-    count = len(send) // hop
     n = out.shape[1]
     fade = end_fade(n, sample_rate)
     fade_from = n - len(fade)
-    blocks = scipy.fft.rfft(send.reshape(count, hop), fft_len, axis=1)
-    for ch in range(2):
-        response = scipy.fft.irfft(blocks * spectrum[ch], fft_len, axis=1, overwrite_x=True)
-        for i in range(count):
+    transformed = scipy.fft.rfft(blocks, axis=1)
+
+    def channel(ch: int) -> None:
+        response = scipy.fft.irfft(transformed * spectrum[ch], fft_len, axis=1, overwrite_x=True)
+        for i in range(blocks.shape[0]):
             lo = start + i * hop
             hi = min(n, lo + fft_len)
             if lo >= n:
@@ -448,6 +458,8 @@ def _add_reverb(out: np.ndarray, send: np.ndarray, start: int, sample_rate: int)
             if hi > fade_from:
                 part[max(0, fade_from - lo) :] *= fade[max(0, lo - fade_from) : hi - fade_from]
             out[ch, lo:hi] += part
+
+    each_channel(channel, out.shape[0])
 
 
 def reverb_bus(

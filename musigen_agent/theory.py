@@ -6,6 +6,7 @@ no I/O, so every composer and parser can lean on them.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -316,7 +317,15 @@ def voice_chord(chord: Chord, centre: int, low: int, high: int, previous: list[i
     Tries every inversion at every octave and keeps the one whose notes move least
     from the previous voicing (common tones stay, the rest step), with a pull towards
     ``centre`` so the part does not drift out of its register over a long progression.
+    Progressions repeat, so the answers are memoised (the search is most of the time
+    a comping part takes to write).
     """
+    return list(_voicing(chord, centre, low, high, tuple(previous) if previous else None))
+
+
+@functools.lru_cache(maxsize=4096)
+def _voicing(chord: Chord, centre: int, low: int, high: int, previous: tuple[int, ...] | None) -> tuple[int, ...]:
+    """:func:`voice_chord`, on hashable arguments."""
     pcs = list(dict.fromkeys((chord.root + i) % 12 for i in chord.intervals))
     candidates = []
     for inv in range(len(pcs)):
@@ -330,11 +339,11 @@ def voice_chord(chord: Chord, centre: int, low: int, high: int, previous: list[i
             if voicing[-1] <= high:
                 candidates.append(voicing)
     if not candidates:
-        return sorted({nearest_in_range(pc, centre, low, high) for pc in pcs})
+        return tuple(sorted({nearest_in_range(pc, centre, low, high) for pc in pcs}))
 
     def cost(v: list[int]) -> tuple[float, int]:
         pull = abs(sum(v) / len(v) - centre) * 0.5
         moves = sum(min(abs(p - q) for q in previous) for p in v) if previous else 0
         return (moves + pull, v[0])
 
-    return min(candidates, key=cost)
+    return tuple(min(candidates, key=cost))

@@ -7,6 +7,7 @@ changing one section's seed leaves the others untouched.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import re
@@ -80,8 +81,8 @@ class Context:
     mood: Mood
     sections: list[SectionHarmony] = field(default_factory=list)
 
-    @property
-    def bar_ticks(self) -> int:
+    @functools.cached_property
+    def bar_ticks(self) -> int:  # cached: asked for every note written
         num, den = (int(x) for x in self.spec.meter.split("/"))
         return num * TPQ * 4 // den
 
