@@ -148,7 +148,11 @@ class ModelBackend(Protocol):
     unavailable_reason: str
 
     def compose(self, spec: TrackSpec, catalog: Catalog) -> Arrangement:
-        """Write every part of ``spec``; must depend only on its arguments."""
+        """Write every part of ``spec``; must depend only on its arguments.
+
+        A backend may also take ``parts: frozenset[str] | None``: only those parts'
+        notes are needed, the others may come back empty (see docs/plugins.md).
+        """
         ...
 
 

@@ -6,6 +6,7 @@ a user error: the plugin is quarantined and the failure reported naming it.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from dataclasses import dataclass, field
 
@@ -48,13 +49,29 @@ def check_spec(spec: TrackSpec, plugins: Plugins) -> None:
         )
 
 
-def compose(spec: TrackSpec, plugins: Plugins) -> Composition:
-    """Write the notes of ``spec``; deterministic for a given spec (seed included)."""
+def writes_parts(backend: object) -> bool:
+    """Whether a backend's ``compose`` takes ``parts`` (writes only some parts on request)."""
+    try:
+        return "parts" in inspect.signature(backend.compose).parameters  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        return False
+
+
+def compose(spec: TrackSpec, plugins: Plugins, parts: frozenset[str] | None = None) -> Composition:
+    """Write the notes of ``spec``; deterministic for a given spec (seed included).
+
+    ``parts`` says only those parts' notes are needed (a refine splicing them into the
+    previous version): a backend whose ``compose`` takes ``parts`` may leave the others
+    empty.  It is not passed on while an ``after_compose`` hook is registered, since a
+    hook must see the whole piece.
+    """
     check_spec(spec, plugins)
     cat = plugins.catalog
     owner = cat.owner("models", spec.model)
+    backend = cat.model(spec.model)
+    partial = parts is not None and writes_parts(backend) and not plugins.pm.hook.after_compose.get_hookimpls()
     try:
-        arrangement = cat.model(spec.model).compose(spec, cat)
+        arrangement = backend.compose(spec, cat, parts=parts) if partial else backend.compose(spec, cat)
         arrangement = Arrangement.model_validate(arrangement.model_dump())
     except MusigenError:
         raise

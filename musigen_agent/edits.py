@@ -139,10 +139,24 @@ def _validated(spec: TrackSpec) -> TrackSpec:
 
 
 def recompose(state: State, spec: TrackSpec, scope: Scope, plugins: Plugins, mix: Mix | None = None) -> State:
-    """Compose ``spec`` and keep the old notes wherever ``scope`` does not reach."""
+    """Compose ``spec`` and keep the old notes wherever ``scope`` does not reach
+    (asking the backend only for the parts whose fresh notes will be kept)."""
     spec = _validated(spec)
-    fresh = compose(spec, plugins).arrangement
+    fresh = compose(spec, plugins, parts=_fresh_parts(state.arrangement, spec, scope)).arrangement
     return State(spec, splice(state.arrangement, fresh, scope), mix or state.mix)
+
+
+def _fresh_parts(old: Arrangement, spec: TrackSpec, scope: Scope) -> frozenset[str] | None:
+    """The parts :func:`splice` will take fresh notes from: those in scope and those the
+    old piece lacks; None (all) when a section is new or resized, as every part then
+    needs fresh notes there."""
+    if scope.parts is None:
+        return None
+    bars = {s.name: s.bars for s in old.sections}
+    if any(bars.get(s.name) != s.bars for s in spec.sections):
+        return None
+    known = {p.name for p in old.parts}
+    return scope.parts | {p.name for p in spec.parts if p.name not in known}
 
 
 def splice(old: Arrangement, fresh: Arrangement, scope: Scope) -> Arrangement:

@@ -8,6 +8,7 @@ from musigen_agent.compose import compose
 from musigen_agent.errors import InvalidInput, PluginError, UnknownName
 from musigen_agent.export import midi_bytes
 from musigen_agent.plugin_manager import load_plugins
+from musigen_agent.plugins.models.theory import TheoryComposer
 from musigen_agent.spec import PartSpec, SectionSpec, TrackSpec
 from musigen_agent.theory import parse_chord, scale_pcs
 
@@ -194,3 +195,65 @@ def test_after_compose_hook_runs_and_a_raising_one_is_skipped():
     assert all(n.velocity == 127 for part in result.arrangement.parts for n in part.notes)
     assert p.status("broken_after").status == "quarantined"
     assert any("broken_after" in w for w in result.warnings)
+
+
+GENRES = ["pop", "rock", "classical", "jazz", "electronic", "folk", "blues", "country", "reggae", "funk"]
+
+
+def _two_melody_spec(catalog, genre: str) -> TrackSpec:
+    """The genre's band plus a second melody (harmonised below the first) and a second
+    comping part (which comps in the alternate style): the parts that depend on others."""
+    spec = make_spec(catalog, genre)
+    extra = [
+        PartSpec(name="second_voice", instrument="flute", role="melody"),
+        PartSpec(name="second_comp", instrument="acoustic_piano", role="harmony"),
+    ]
+    return spec.model_copy(update={"parts": [*spec.parts, *extra]})
+
+
+@pytest.mark.parametrize("genre", GENRES)
+def test_a_part_written_alone_equals_the_part_written_with_the_others(plugins, catalog, genre):
+    """The refine fast path asks the backend for one part: it must be the same part."""
+    spec = _two_melody_spec(catalog, genre)
+    melodies = [p.name for p in spec.parts if p.role == "melody"]
+    full = {p.name: p for p in compose(spec, plugins).arrangement.parts}
+    for name in full:
+        alone = compose(spec, plugins, parts=frozenset({name})).arrangement
+        assert alone.part(name) == full[name], name
+        written = {name} | ({melodies[0]} if name in melodies[1:] else set())  # a later melody harmonises the first
+        assert all(not p.notes for p in alone.parts if p.name not in written), name
+
+
+def test_parts_are_not_narrowed_for_backends_without_it_or_when_a_hook_must_see_the_piece(plugins, catalog):
+    from musigen_agent import hookimpl
+
+    seen: list[int] = []
+
+    class Watcher:
+        @hookimpl
+        def after_compose(self, spec, arrangement, catalog):
+            seen.append(sum(1 for p in arrangement.parts if p.notes))
+
+    p = load_plugins(entry_points=False, extra=[("watcher", Watcher())])
+    spec = make_spec(p.catalog)
+    compose(spec, p, parts=frozenset({spec.parts[0].name}))
+    assert seen == [len(spec.parts)]  # the hook saw every part written
+
+    calls: list[tuple] = []
+
+    class Plain:
+        name, description, available, unavailable_reason = "plain", "no parts argument", True, ""
+
+        def compose(self, spec, catalog):
+            calls.append(spec.model)
+            return TheoryComposer().compose(spec, catalog)
+
+    class Plugin:
+        @hookimpl
+        def register_models(self, register):
+            register(Plain())
+
+    q = load_plugins(entry_points=False, extra=[("plain_plugin", Plugin())])
+    spec = make_spec(q.catalog, model="plain")
+    arr = compose(spec, q, parts=frozenset({spec.parts[0].name})).arrangement
+    assert calls == ["plain"] and all(p.notes for p in arr.parts)

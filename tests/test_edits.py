@@ -237,3 +237,34 @@ def test_restyle_keeps_melody_and_chords_with_a_new_band(state, plugins):
     assert [s.chords[0] for s in out.arrangement.sections] == [s.chords[0] for s in state.arrangement.sections]
     with pytest.raises(InvalidInput):
         run(state, plugins, {"op": "restyle"})
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        {"op": "regenerate", "part": "synthesizer"},
+        {"op": "regenerate", "part": "acoustic_piano", "section": "chorus"},
+        {"op": "add_instrument", "instrument": "flute", "role": "counter_melody"},
+        {"op": "replace_instrument", "part": "acoustic_piano", "instrument": "electric_piano"},
+        {"op": "set_role", "part": "acoustic_piano", "role": "pad"},
+        {"op": "density", "part": "drum_kit", "factor": 1.5},
+        {"op": "vary", "part": "synthesizer"},
+        {"op": "resize_section", "section": "verse", "bars": 12},
+    ],
+)
+def test_writing_only_the_parts_in_scope_gives_the_same_version(state, plugins, op):
+    """A refine asks the backend only for the parts it splices in; a registered
+    after_compose hook turns that off (it must see the whole piece), so comparing
+    both shows the fast path changes nothing."""
+    from musigen_agent import hookimpl
+    from musigen_agent.plugin_manager import load_plugins
+
+    class Watching:
+        @hookimpl
+        def after_compose(self, spec, arrangement, catalog):
+            return None
+
+    whole = load_plugins(entry_points=False, extra=[("watching", Watching())])
+    fast, slow = run(state, plugins, op), run(state, whole, op)
+    assert midi_bytes(fast.arrangement) == midi_bytes(slow.arrangement)
+    assert fast.spec == slow.spec

@@ -23,6 +23,10 @@ from .rhythm import write_drums
 ALTERNATE_COMP = {"guitar": "strum", "keys": "arpeggio", "organ": "pad", "synth_lead": "arpeggio"}
 
 
+#: Roles with a writer of their own; any other pitched part comps chords.
+LINE_ROLES = frozenset({"bass", "melody", "counter_melody", "pad"})
+
+
 class TheoryComposer:
     """Spec in, arrangement out; same spec and seed give the same notes."""
 
@@ -31,15 +35,25 @@ class TheoryComposer:
     available = True
     unavailable_reason = ""
 
-    def compose(self, spec: TrackSpec, catalog: Catalog) -> Arrangement:
+    def compose(self, spec: TrackSpec, catalog: Catalog, parts: frozenset[str] | None = None) -> Arrangement:
+        """The whole arrangement, or with ``parts`` only those parts' notes (the others
+        come back empty): every part draws from its own seeded RNG, so a part written
+        alone is the part written with the others.  A later melody part harmonises the
+        first, so the first is written whenever a later one is asked for."""
         ctx = build_context(spec, catalog)
         rhythm_parts = sum(1 for p in spec.parts if catalog.instrument(p.instrument).is_drum)
+        melodies = [p.name for p in spec.parts if p.role == "melody"]
+        wanted = None if parts is None else parts | ({melodies[0]} if parts.intersection(melodies[1:]) else set())
         harmony_seen = 0
         lead: list[Note] | None = None
-        parts = []
+        written = []
         for part in spec.parts:
             inst = catalog.instrument(part.instrument)
-            if inst.is_drum:
+            if not inst.is_drum and part.role not in LINE_ROLES:
+                harmony_seen += 1  # counted whether written or not: the first comps in the genre's style
+            if wanted is not None and part.name not in wanted:
+                notes: list[Note] = []
+            elif inst.is_drum:
                 notes = write_drums(ctx, part, hand=inst.family == "percussion", share=rhythm_parts > 1)
             elif part.role == "bass":
                 notes = write_bass(ctx, part, inst, ctx.genre.bass_style)
@@ -55,10 +69,9 @@ class TheoryComposer:
             elif part.role == "pad":
                 notes = write_chords(ctx, part, inst, "pump" if ctx.genre.comp_style == "pump" else "pad", -10)
             else:
-                style = ctx.genre.comp_style if harmony_seen == 0 else ALTERNATE_COMP.get(inst.family, "pad")
-                harmony_seen += 1
+                style = ctx.genre.comp_style if harmony_seen == 1 else ALTERNATE_COMP.get(inst.family, "pad")
                 notes = write_chords(ctx, part, inst, style, -4)
-            parts.append(finish_part(ctx, part, inst, notes))
+            written.append(finish_part(ctx, part, inst, notes))
         return Arrangement(
             tempo=spec.tempo,
             meter=spec.meter,
@@ -74,7 +87,7 @@ class TheoryComposer:
                 )
                 for s in ctx.sections
             ],
-            parts=parts,
+            parts=written,
         )
 
 
