@@ -1,10 +1,10 @@
 """Typed refine operations and how each one turns a version into the next.
 
-Every op works on a :class:`State` (spec, arrangement, mix) and returns a new one; the
-old state is never modified.  Ops that change what should be played recompose the
-whole spec (milliseconds) and then *splice*: only the parts and sections the op
-touches take the fresh notes, everything else keeps its old notes note for note.
-That makes locality a property of the mechanism, not of each op.  Ops that are pure
+Every op works on a :class:`~musigen_agent.splice.State` (spec, arrangement, mix) and
+returns a new one; the old state is never modified.  Ops that change what should be
+played recompose and *splice* (:mod:`musigen_agent.splice`): only the parts and
+sections the op touches take fresh notes, everything else keeps its old notes note
+for note.  Ops that are pure
 transformations (tempo, transpose, mute in a section, vary, a big ending) edit the
 notes directly, and mix ops only touch the mix.
 """
@@ -14,12 +14,8 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-
-from pydantic import ValidationError
 
 from .catalog import Catalog
-from .compose import compose
 from .errors import InvalidInput, unknown
 from .neural.restyle import restyle as restyle_arrangement
 from .ops import (
@@ -57,27 +53,11 @@ from .ops import (
     Vary,
 )
 from .plugin_manager import Plugins
-from .spec import Arrangement, Mix, Note, Part, PartSpec, SectionSpec, TrackMix, TrackSpec
+from .spec import Mix, Note, Part, PartSpec, SectionSpec, TrackMix, TrackSpec
+from .splice import ALL, Scope, State, recompose, validated, with_arrangement
 from .theory import Chord, chord_symbol, fit_range, note_name, parse_chord, pitch_class, scale_pcs, uses_flats
 
-
-@dataclass(frozen=True)
-class State:
-    spec: TrackSpec
-    arrangement: Arrangement
-    mix: Mix
-
-
-ALL = None  # scope wildcard
 NUMBERED = re.compile(r"_\d+$")
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which (part, section) cells take freshly composed notes; None means all."""
-
-    parts: frozenset[str] | None
-    sections: frozenset[str] | None
 
 
 def apply_ops(state: State, ops: list[Op], plugins: Plugins) -> State:
@@ -126,76 +106,6 @@ def _replace_parts(spec: TrackSpec, target: str, **changes: object) -> TrackSpec
     return spec.model_copy(update={"parts": parts})
 
 
-def _validated(spec: TrackSpec) -> TrackSpec:
-    try:
-        return TrackSpec.model_validate(spec.model_dump())
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        raise InvalidInput(f"{loc or 'spec'}: {err['msg']}", field=loc or "spec") from None
-
-
-# ------------------------------------------------------------------ recompose and splice
-
-
-def recompose(state: State, spec: TrackSpec, scope: Scope, plugins: Plugins, mix: Mix | None = None) -> State:
-    """Compose ``spec`` and keep the old notes wherever ``scope`` does not reach
-    (asking the backend only for the parts whose fresh notes will be kept)."""
-    spec = _validated(spec)
-    fresh = compose(spec, plugins, parts=_fresh_parts(state.arrangement, spec, scope)).arrangement
-    return State(spec, splice(state.arrangement, fresh, scope), mix or state.mix)
-
-
-def _fresh_parts(old: Arrangement, spec: TrackSpec, scope: Scope) -> frozenset[str] | None:
-    """The parts :func:`splice` will take fresh notes from: those in scope and those the
-    old piece lacks; None (all) when a section is new or resized, as every part then
-    needs fresh notes there."""
-    if scope.parts is None:
-        return None
-    bars = {s.name: s.bars for s in old.sections}
-    if any(bars.get(s.name) != s.bars for s in spec.sections):
-        return None
-    known = {p.name for p in old.parts}
-    return scope.parts | {p.name for p in spec.parts if p.name not in known}
-
-
-def splice(old: Arrangement, fresh: Arrangement, scope: Scope) -> Arrangement:
-    """Take fresh notes only in scope (or where the old piece has nothing to offer)."""
-    bar = fresh.bar_ticks
-    old_sections = {s.name: s for s in old.sections}
-    old_parts = {p.name: p for p in old.parts}
-    kept_sections = set()
-    for s in fresh.sections:
-        o = old_sections.get(s.name)
-        if o is not None and o.bars == s.bars and (scope.sections is not None and s.name not in scope.sections):
-            kept_sections.add(s.name)
-    parts = []
-    for fp in fresh.parts:
-        op = old_parts.get(fp.name)
-        notes: list[Note] = []
-        for s in fresh.sections:
-            lo, hi = s.start_bar * bar, (s.start_bar + s.bars) * bar
-            o = old_sections.get(s.name)
-            in_scope = (scope.parts is None or fp.name in scope.parts) and s.name not in kept_sections
-            if op is None or o is None or o.bars != s.bars or in_scope:
-                notes.extend(n for n in fp.notes if lo <= n.start < hi)
-            else:
-                shift = lo - o.start_bar * bar
-                kept = (n for n in op.notes if o.start_bar * bar <= n.start < (o.start_bar + o.bars) * bar)
-                # notes are frozen: unmoved ones are shared, not copied
-                notes.extend(kept if not shift else (n.model_copy(update={"start": n.start + shift}) for n in kept))
-        parts.append(fp.model_copy(update={"notes": sorted(notes, key=lambda n: (n.start, n.pitch))}))
-    sections = [
-        s.model_copy(update={"chords": old_sections[s.name].chords}) if s.name in kept_sections else s
-        for s in fresh.sections
-    ]
-    return fresh.model_copy(update={"parts": parts, "sections": sections})
-
-
-def _with_arrangement(state: State, spec: TrackSpec, arr: Arrangement, mix: Mix | None = None) -> State:
-    return State(_validated(spec), Arrangement.model_validate(arr.model_dump()), mix or state.mix)
-
-
 # ------------------------------------------------------------------ handlers
 
 Handler = Callable[[State, OpBase, Plugins], State]
@@ -203,7 +113,7 @@ Handler = Callable[[State, OpBase, Plugins], State]
 
 def _set_tempo(state: State, op: SetTempo, plugins: Plugins) -> State:
     spec = state.spec.model_copy(update={"tempo": op.bpm})
-    return _with_arrangement(state, spec, state.arrangement.model_copy(update={"tempo": op.bpm}))
+    return with_arrangement(state, spec, state.arrangement.model_copy(update={"tempo": op.bpm}))
 
 
 def _transpose_symbol(symbol: str, semitones: int, flats: bool) -> str:
@@ -235,7 +145,7 @@ def _transpose_by(state: State, semitones: int, key: str, mode: str, catalog: Ca
     ]
     spec = state.spec.model_copy(update={"key": key, "mode": mode, "sections": spec_sections})
     arr = arr.model_copy(update={"key": key, "mode": mode, "parts": parts, "sections": sections})
-    return _with_arrangement(state, spec, arr)
+    return with_arrangement(state, spec, arr)
 
 
 def _transpose(state: State, op: Transpose, plugins: Plugins) -> State:
@@ -245,7 +155,7 @@ def _transpose(state: State, op: Transpose, plugins: Plugins) -> State:
 
 
 def _set_key(state: State, op: SetKey, plugins: Plugins) -> State:
-    key = _validated(state.spec.model_copy(update={"key": op.key})).key
+    key = validated(state.spec.model_copy(update={"key": op.key})).key
     shift = (pitch_class(key) - pitch_class(state.spec.key)) % 12
     shift = shift - 12 if shift > 6 else shift
     moved = _transpose_by(state, shift, key, state.spec.mode, plugins.catalog)
@@ -302,7 +212,7 @@ def _remove_instrument(state: State, op: RemoveInstrument, plugins: Plugins) -> 
     spec = state.spec.model_copy(update={"parts": [p for p in state.spec.parts if p.name != part.name]})
     arr = state.arrangement.model_copy(update={"parts": [p for p in state.arrangement.parts if p.name != part.name]})
     mix = state.mix.model_copy(update={"tracks": {k: v for k, v in state.mix.tracks.items() if k != part.name}})
-    return _with_arrangement(state, spec, arr, mix)
+    return with_arrangement(state, spec, arr, mix)
 
 
 def _replace_instrument(state: State, op: ReplaceInstrument, plugins: Plugins) -> State:
@@ -333,7 +243,7 @@ def _replace_instrument(state: State, op: ReplaceInstrument, plugins: Plugins) -
         renamed.append(p)
     state = State(state.spec, state.arrangement.model_copy(update={"parts": renamed}), mix)
     if keep_notes:
-        return _with_arrangement(state, spec, state.arrangement, mix)
+        return with_arrangement(state, spec, state.arrangement, mix)
     return recompose(state, spec, Scope(frozenset({name}), ALL), plugins, mix)
 
 
@@ -401,7 +311,7 @@ def _mute_in(state: State, op: MuteIn, plugins: Plugins) -> State:
         else p
         for p in state.arrangement.parts
     ]
-    return _with_arrangement(state, spec, state.arrangement.model_copy(update={"parts": parts}))
+    return with_arrangement(state, spec, state.arrangement.model_copy(update={"parts": parts}))
 
 
 def _regenerate(state: State, op: Regenerate, plugins: Plugins) -> State:
@@ -549,7 +459,7 @@ def _vary(state: State, op: Vary, plugins: Plugins) -> State:
         notes.append(n)
     spec = _replace_parts(state.spec, part.name, seed=part.seed + 1)
     parts = [p.model_copy(update={"notes": notes}) if p.name == part.name else p for p in arr.parts]
-    return _with_arrangement(state, spec, arr.model_copy(update={"parts": parts}))
+    return with_arrangement(state, spec, arr.model_copy(update={"parts": parts}))
 
 
 def _restyle(state: State, op: Restyle, plugins: Plugins) -> State:
@@ -564,7 +474,7 @@ def _restyle(state: State, op: Restyle, plugins: Plugins) -> State:
         spec, arr = restyle_arrangement(state.arrangement, state.spec, plugins.catalog, genre=op.genre, mood=op.mood)
     except ValueError as exc:
         raise InvalidInput(str(exc), field="restyle") from None
-    return State(_validated(spec), arr, Mix())  # a new band: the old parts' mixer settings no longer apply
+    return State(validated(spec), arr, Mix())  # a new band: the old parts' mixer settings no longer apply
 
 
 def _ending(state: State, op: Ending, plugins: Plugins) -> State:
@@ -595,7 +505,7 @@ def _ending(state: State, op: Ending, plugins: Plugins) -> State:
                 pitch = fit_range(centre - ((centre - pc) % 12), inst.low, inst.high)
                 notes.append(Note(start=start, duration=arr.bar_ticks, pitch=pitch, velocity=min(127, peak + 6)))
         parts.append(p.model_copy(update={"notes": notes}))
-    return _with_arrangement(state, state.spec, arr.model_copy(update={"parts": parts}))
+    return with_arrangement(state, state.spec, arr.model_copy(update={"parts": parts}))
 
 
 HANDLERS: dict[str, Handler] = {

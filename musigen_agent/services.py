@@ -21,7 +21,7 @@ from .analysis import analyze
 from .compose import compose as compose_arrangement
 from .config import Settings
 from .diff import diff_versions
-from .edits import State, apply_ops
+from .edits import apply_ops
 from .errors import InvalidInput, NotFound
 from .midi_import import import_midi
 from .neural.classify import classify
@@ -30,6 +30,7 @@ from .plugin_manager import Plugins, load_plugins
 from .refine_words import EXAMPLES, read_instruction
 from .registry import Registry
 from .spec import Arrangement, Mix, TrackSpec
+from .splice import State
 from .summary import summarize
 
 #: A progress callback: (fraction done 0..1, what is happening).

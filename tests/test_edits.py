@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from musigen_agent.compose import compose
-from musigen_agent.edits import HANDLERS, State, apply_ops
+from musigen_agent.edits import HANDLERS, apply_ops
 from musigen_agent.errors import InvalidInput, UnknownName
 from musigen_agent.export import midi_bytes
 from musigen_agent.ops import OP_NAMES, parse_ops
 from musigen_agent.spec import Mix, PartSpec, SectionSpec, TrackSpec
+from musigen_agent.splice import State
 from musigen_agent.theory import scale_pcs
 
 

@@ -8,10 +8,11 @@ import time
 import pytest
 
 from musigen_agent.compose import compose
-from musigen_agent.edits import State, apply_ops
+from musigen_agent.edits import apply_ops
 from musigen_agent.ops import MAX_OPS, OP_ADAPTER
 from musigen_agent.refine_words import EXAMPLES, read_instruction
 from musigen_agent.spec import Mix, PartSpec, SectionSpec, TrackSpec
+from musigen_agent.splice import State
 
 PARTS = (
     ("acoustic_piano", "harmony"),
