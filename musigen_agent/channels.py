@@ -46,9 +46,3 @@ class ChannelJobs:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         if self._pool is not None:
             self._pool.shutdown()
-
-
-def each_channel(job: Callable[[int], None], channels: int) -> None:
-    """:meth:`ChannelJobs.run` once, with threads started for the call."""
-    with ChannelJobs(channels) as jobs:
-        jobs.run(job)

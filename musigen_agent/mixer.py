@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .channels import each_channel
+from .channels import ChannelJobs
 from .errors import InvalidInput
 from .spec import Arrangement, Mix, TrackMix
 from .stem_cache import stem_key
@@ -268,9 +268,9 @@ class _Track:
     matrix: np.ndarray
     send: float
 
-    @property
+    @functools.cached_property
     def plain(self) -> bool:
-        """Centred at unity gain: the signal is added as it is."""
+        """Centred at unity gain: the signal is added as it is (asked once per chunk)."""
         return bool(np.array_equal(self.matrix, np.eye(2, dtype=np.float32)))
 
 
@@ -338,37 +338,54 @@ def _mix_into(out: np.ndarray, tracks: list[_Track], sample_rate: int, *, dry: b
     """
     n = out.shape[1]
     sending = [wet and t.send > 0.0 for t in tracks]
-    plain = [t.plain for t in tracks]
     hop = _reverb_hop(sample_rate)
     span = _REVERB_BATCH * hop if any(sending) else n
     send = np.zeros(span, dtype=np.float32) if any(sending) else None
     # the sends laid out as zero-padded FFT blocks, kept across spans (the padding stays 0)
     padded = np.zeros((_REVERB_BATCH, _reverb_spectrum(sample_rate)[0]), dtype=np.float32) if any(sending) else None
     tmp = np.empty((2, min(n, _MIX_CHUNK)), dtype=np.float32)
-    for start in range(0, n, span):
-        stop = min(n, start + span)
-        if send is not None:
-            send[:] = 0.0
-        for lo in range(start, stop, _MIX_CHUNK):
-            hi = min(stop, lo + _MIX_CHUNK)
-            acc, t = out[:, lo:hi], tmp[:, : hi - lo]
-            for track, is_plain, is_sending in zip(tracks, plain, sending, strict=True):
-                signal = track.signal[:, lo:hi]
-                if dry and is_plain:
-                    acc += signal
-                elif dry:
-                    np.matmul(track.matrix, signal, out=t)
-                    acc += t
-                if is_sending:
-                    assert send is not None
-                    np.add(signal[0], signal[1], out=t[0])
-                    t[0] *= np.float32(track.send)
-                    send[lo - start : hi - start] += t[0]
-        if send is not None and np.any(send):
-            assert padded is not None
-            count = -(-(stop - start) // hop)
-            padded[:count, :hop] = send[: count * hop].reshape(count, hop)
-            _add_reverb(out, padded[:count], start, sample_rate)
+    with ChannelJobs(out.shape[0] if any(sending) else 0) as jobs:  # the reverb's channels side by side
+        for start in range(0, n, span):
+            stop = min(n, start + span)
+            _sum_span(out, tracks, start, stop, tmp, send, dry=dry, sending=sending)
+            if send is not None and np.any(send):
+                assert padded is not None
+                count = -(-(stop - start) // hop)
+                padded[:count, :hop] = send[: count * hop].reshape(count, hop)
+                _add_reverb(out, padded[:count], start, sample_rate, jobs)
+
+
+def _sum_span(
+    out: np.ndarray,
+    tracks: list[_Track],
+    start: int,
+    stop: int,
+    tmp: np.ndarray,
+    send: np.ndarray | None,
+    *,
+    dry: bool,
+    sending: list[bool],
+) -> None:
+    """Samples [start, stop) of :func:`_mix_into`, in cache-sized chunks: add each track's
+    dry signal to ``out`` (if ``dry``) and sum the mono sends of the ``sending`` tracks
+    into ``send`` (which starts at ``start``)."""
+    if send is not None:
+        send[:] = 0.0
+    for lo in range(start, stop, _MIX_CHUNK):
+        hi = min(stop, lo + _MIX_CHUNK)
+        acc, t = out[:, lo:hi], tmp[:, : hi - lo]
+        for track, is_sending in zip(tracks, sending, strict=True):
+            signal = track.signal[:, lo:hi]
+            if dry and track.plain:
+                acc += signal
+            elif dry:
+                np.matmul(track.matrix, signal, out=t)
+                acc += t
+            if is_sending:
+                assert send is not None
+                np.add(signal[0], signal[1], out=t[0])
+                t[0] *= np.float32(track.send)
+                send[lo - start : hi - start] += t[0]
 
 
 def mix(
@@ -430,13 +447,13 @@ def _reverb_hop(sample_rate: int) -> int:
     return _reverb_spectrum(sample_rate)[0] - _reverb_ir(sample_rate).shape[1] + 1
 
 
-def _add_reverb(out: np.ndarray, blocks: np.ndarray, start: int, sample_rate: int) -> None:
+def _add_reverb(out: np.ndarray, blocks: np.ndarray, start: int, sample_rate: int, jobs: ChannelJobs) -> None:
     """Add the stereo room's response to a mono send to ``out``, as far as ``out``
     reaches; the last :data:`END_FADE_SECONDS` of the piece faded out like the stems.
 
     ``blocks`` holds the send from sample ``start`` on, one overlap-add block a row
     (:func:`_reverb_hop` samples, zero-padded to the FFT length).  The two channels'
-    inverse FFTs and overlap-adds run side by side (:func:`each_channel`).
+    inverse FFTs and overlap-adds run side by side on ``jobs``.
     """
     import scipy.fft
 
@@ -459,7 +476,7 @@ def _add_reverb(out: np.ndarray, blocks: np.ndarray, start: int, sample_rate: in
                 part[max(0, fade_from - lo) :] *= fade[max(0, lo - fade_from) : hi - fade_from]
             out[ch, lo:hi] += part
 
-    each_channel(channel, out.shape[0])
+    jobs.run(channel)
 
 
 def reverb_bus(

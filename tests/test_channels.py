@@ -1,4 +1,4 @@
-"""channels: one job per audio channel, side by side, errors surfaced."""
+"""channels.ChannelJobs: one job per audio channel, side by side, errors surfaced."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from musigen_agent.channels import ChannelJobs, each_channel
+from musigen_agent.channels import ChannelJobs
 
 
 @pytest.mark.parametrize("channels", [0, 1, 2, 5])
@@ -18,14 +18,16 @@ def test_every_channel_runs_once(channels: int) -> None:
         with lock:
             seen.append(ch)
 
-    each_channel(job, channels)
+    with ChannelJobs(channels) as jobs:
+        jobs.run(job)
     assert sorted(seen) == list(range(channels))
 
 
 def test_channels_run_at_the_same_time() -> None:
     """Both jobs must be inside at once: a barrier of two only opens if they overlap."""
     barrier = threading.Barrier(2, timeout=5)
-    each_channel(lambda ch: barrier.wait(), 2)
+    with ChannelJobs(2) as jobs:
+        jobs.run(lambda ch: barrier.wait())
 
 
 def test_an_error_in_a_helper_thread_is_raised_after_all_ended() -> None:
@@ -36,8 +38,8 @@ def test_an_error_in_a_helper_thread_is_raised_after_all_ended() -> None:
             raise ValueError("channel 1 broke")
         finished.set()
 
-    with pytest.raises(ValueError, match="channel 1 broke"):
-        each_channel(job, 2)
+    with ChannelJobs(2) as jobs, pytest.raises(ValueError, match="channel 1 broke"):
+        jobs.run(job)
     assert finished.is_set()
 
 
