@@ -199,6 +199,7 @@ def main() -> None:
 
         one_part = best(lambda: render.render(one_part_changed(), settings, sample_rate=sr, cache=cache))
         misses = cache.stats["misses"]
+        cache.flush()  # every stem on disk: what follows reads files
         cache.clear_memory()
         disk = best(lambda: render.render_stems(arr, sample_rate=sr, cache=cache), setup=cache.clear_memory)
         assert cache.stats["misses"] == misses, "the disk cache missed"

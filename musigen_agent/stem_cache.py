@@ -14,7 +14,10 @@ Two levels:
 * optionally an on-disk directory of ``.npy`` files (uncompressed: float audio barely
   compresses and decompressing costs more than re-reading), bounded in bytes and
   evicted oldest-used first, so a new process (one CLI call after another) finds the
-  stems of the previous one.
+  stems of the previous one.  Files are written by a background thread (~35 ms per
+  2-minute stem, a fifth of a new 8-part track's render time, taken off the request):
+  a stem still on its way is served from memory, :meth:`StemCache.flush` waits for the
+  writes, and the thread is not a daemon, so a process that exits waits for them too.
 
 The memory level also keeps signals *derived* from stems (:meth:`StemCache.remember`):
 a track's EQ/compressor output, under a key made the same way from the stem's key and
@@ -80,6 +83,8 @@ class StemCache:
         self._memory: OrderedDict[str, np.ndarray] = OrderedDict()
         self._memory_bytes = 0
         self._lock = threading.Lock()
+        self._pending: dict[str, np.ndarray] = {}  # stems queued for (or being written to) disk
+        self._writer: threading.Thread | None = None
         self.stats = {"memory_hits": 0, "disk_hits": 0, "misses": 0, "derived_hits": 0, "derived_misses": 0}
 
     def get(self, key: str) -> np.ndarray | None:
@@ -100,13 +105,27 @@ class StemCache:
         return stem
 
     def put(self, key: str, stem: np.ndarray) -> np.ndarray:
-        """Store ``stem`` under ``key``; returns it made read-only (the cached object)."""
+        """Store ``stem`` under ``key`` (on disk in the background); returns it made
+        read-only (the cached object)."""
         stem = np.ascontiguousarray(stem, dtype=np.float32)
         stem.flags.writeable = False
         with self._lock:
             self._remember(key, stem)
-        self._write(key, stem)
+            if self.directory is not None:
+                self._pending[key] = stem
+                if self._writer is None or not self._writer.is_alive():
+                    self._writer = threading.Thread(target=self._drain, name="musigen-stem-writer")
+                    self._writer.start()
         return stem
+
+    def flush(self) -> None:
+        """Wait until every stem put so far is on disk (or failed to be written, logged)."""
+        while True:
+            with self._lock:
+                writer = self._writer
+            if writer is None or writer is threading.current_thread():
+                return
+            writer.join()
 
     def recall(self, key: str) -> np.ndarray | None:
         """The derived signal kept under ``key`` (read-only), or None; memory only."""
@@ -151,9 +170,29 @@ class StemCache:
         assert self.directory is not None
         return self.directory / f"{key}{_SUFFIX}"
 
+    def _drain(self) -> None:
+        """The writer thread: write pending stems until none is left, then end."""
+        while True:
+            with self._lock:
+                if not self._pending:
+                    self._writer = None
+                    return
+                key, stem = next(iter(self._pending.items()))
+            try:
+                self._write(key, stem)
+            except Exception:  # a cache write must never take the writer down with it
+                log.exception("cannot cache stem %s", key)
+            finally:
+                with self._lock:
+                    self._pending.pop(key, None)
+
     def _read(self, key: str) -> np.ndarray | None:
         if self.directory is None:
             return None
+        with self._lock:
+            pending = self._pending.get(key)
+        if pending is not None:  # still on its way to disk
+            return pending
         path = self._path(key)
         try:
             stem = np.load(path, allow_pickle=False)

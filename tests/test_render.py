@@ -390,6 +390,7 @@ def test_mix_change_reuses_every_stem(tmp_path: Path, arr: Arrangement, counted:
     assert counted == []
     assert all(first.stems[k] is second.stems[k] for k in ("piano", "bass", "drums"))
     assert not np.array_equal(first.audio, second.audio)
+    cache.flush()
     assert len(list((tmp_path / "stems").glob("*.npy"))) == 3
 
 
@@ -406,7 +407,9 @@ def test_one_part_change_rerenders_one_stem(tmp_path: Path, arr: Arrangement, co
 
 
 def test_disk_cache_survives_the_process(tmp_path: Path, arr: Arrangement, counted: list[str]) -> None:
-    render.render_stems(arr, sample_rate=SR, cache=StemCache(tmp_path / "stems"))
+    first = StemCache(tmp_path / "stems")
+    render.render_stems(arr, sample_rate=SR, cache=first)
+    first.flush()  # what a process exiting does too: the writer thread is not a daemon
     counted.clear()
     fresh = StemCache(tmp_path / "stems")  # a new process: empty memory, same folder
     stems = render.render_stems(arr, sample_rate=SR, cache=fresh)
@@ -417,6 +420,25 @@ def test_disk_cache_survives_the_process(tmp_path: Path, arr: Arrangement, count
     counted.clear()
     render.render_stems(arr, sample_rate=SR, cache=StemCache(tmp_path / "stems"))
     assert sorted(counted) == ["bass", "drums", "piano"]
+
+
+def test_stems_reach_disk_in_the_background(tmp_path: Path, stems: dict[str, np.ndarray]) -> None:
+    """put() returns before the file is written; a stem on its way is still served (after
+    the memory level forgot it), flush() waits, and a failing disk only logs."""
+    cache = StemCache(tmp_path / "stems")
+    for i in range(3):
+        cache.put(f"k{i}", stems["piano"])
+    cache.clear_memory()
+    assert all(np.array_equal(cache.get(f"k{i}"), stems["piano"]) for i in range(3))
+    assert cache.stats["misses"] == 0
+    cache.flush()
+    assert sorted(p.name for p in (tmp_path / "stems").glob("*.npy")) == ["k0.npy", "k1.npy", "k2.npy"]
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the cache folder should be")
+    broken = StemCache(blocked / "stems")
+    broken.put("k", stems["piano"])
+    broken.flush()
+    assert broken.get("k") is not None and not (blocked / "stems").exists()
 
 
 def test_cache_key_covers_what_the_stem_depends_on(tmp_path: Path, arr: Arrangement, counted: list[str]) -> None:
