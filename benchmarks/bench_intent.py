@@ -7,8 +7,10 @@ the fields they ask for), parses every prompt with the keyword reader -- the
 semantic matcher is off -- and prints, per field, how often the parse matched the
 expectation (split into prompts that state the field and prompts that only imply
 it), then the parse time per prompt in milliseconds (mean and 95th percentile, the
-catalogue's lexicon already built).  The comparison rules are the dev-set tests'
-(``tests/test_intent_devset.py``), loaded from there so the two cannot drift.
+catalogue's lexicon already built), and the time to read each of the refine examples
+(``refine_words.EXAMPLES``, "darker", "swap piano for rhodes", ...) into operations.
+The comparison rules are the dev-set tests' (``tests/test_intent_devset.py``), loaded
+from there so the two cannot drift.
 """
 
 from __future__ import annotations
@@ -23,8 +25,13 @@ from pathlib import Path
 
 from musigen_agent.intent import parse
 from musigen_agent.plugin_manager import load_plugins
+from musigen_agent.refine_words import EXAMPLES, read_instruction
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The track the refine examples are read against: every part and section they name.
+REFINE_PROMPT = (
+    "a pop song with piano, electric piano, bass, drums, strings and a saxophone; intro, verse, chorus, bridge, outro"
+)
 
 
 def _devset_module():
@@ -63,6 +70,14 @@ def main(argv: list[str] | None = None) -> int:
             parse(entry["prompt"], catalog, semantic_match=False)
             times.append((time.perf_counter() - start) * 1000)
 
+    band = parse(REFINE_PROMPT, catalog, semantic_match=False).spec
+    reads = []
+    for _ in range(args.repeat):
+        for text in EXAMPLES:
+            start = time.perf_counter()
+            read_instruction(text, band, catalog)
+            reads.append((time.perf_counter() - start) * 1000)
+
     kinds = Counter(d["kind"] for d in dev.DEVSET)
     print(f"dev set: {len(dev.DEVSET)} prompts ({', '.join(f'{n} {k}s' for k, n in sorted(kinds.items()))})")
     print(f"{'field':<12} {'stated':>16} {'implied':>16}")
@@ -76,11 +91,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'all':<12} {all_right / all_total:>6.1%} of {all_total} expected fields")
     if wrong_examples:
         print("mismatches:", *wrong_examples, sep="\n")
-    ordered = sorted(times)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    print(f"parse time per prompt: mean {statistics.fmean(times):.2f} ms, p95 {p95:.2f} ms, max {ordered[-1]:.2f} ms "
-          f"({len(times)} parses, semantic matcher off)")  # fmt: skip
+    print(f"parse time per prompt: mean {statistics.fmean(times):.2f} ms, p95 {_p95(times):.2f} ms, "
+          f"max {max(times):.2f} ms ({len(times)} parses, semantic matcher off)")  # fmt: skip
+    print(f"refine instruction read into ops: mean {statistics.fmean(reads):.2f} ms, "
+          f"p95 {_p95(reads):.2f} ms ({len(EXAMPLES)} examples x {args.repeat})")  # fmt: skip
     return 0
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 if __name__ == "__main__":

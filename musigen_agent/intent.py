@@ -14,7 +14,7 @@ the field.  Words no rule knows can be mapped by meaning with the optional
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -26,7 +26,7 @@ from .errors import InvalidInput
 from .lexicon import compact, resolve
 from .planning import parse_key, parse_length
 from .reading import MAX_MOODS, Choice, Heard, Source, read
-from .spec import MAX_BARS, MAX_PARTS, MAX_SECONDS, METERS, SECTION_NAME, TEMPO_RANGE, TONICS, TrackSpec
+from .spec import MAX_BARS, MAX_PARTS, MAX_SECONDS, METERS, SECTION_NAME, TEMPO_RANGE, TONICS, Mix, TrackMix, TrackSpec
 from .theory import parse_chord
 from .vocabulary import KIT_PART_WORDS, KIT_WORDS, SECTION_WORDS
 
@@ -37,17 +37,19 @@ DEFAULT_SECONDS = 60.0
 DEFAULT_GENRE = "pop"
 DEFAULT_MOOD = "happy"
 #: The provenance keys of every Intent.
-FIELDS = tuple("title genre moods tempo key mode meter swing length sections chords instruments seed model".split())
+FIELDS = tuple("title genre moods tempo key mode meter swing length sections chords instruments mix seed model".split())
 
 
 @dataclass
 class Intent:
-    """The parsed request: the spec, the reason for each field, and what was not understood."""
+    """The parsed request: the spec, the reason for each field, and what was not understood;
+    ``mix`` is the first mix the words ask for ('soft drums')."""
 
     spec: TrackSpec
     provenance: dict[str, Choice]
     ignored: list[str]
     notes: list[str]
+    mix: Mix = field(default_factory=Mix)
 
 
 class Overrides(BaseModel):
@@ -119,6 +121,7 @@ class _Decision:
         self.said = heard.choices
         self.prov: dict[str, Choice] = {}
         self.notes: list[str] = list(heard.notes)
+        self.levels: dict[str, tuple[float, str]] = {}  # instrument -> (dB, words), from 'soft drums'
         untagged = [p for p in heard.progressions if p.section is None]
         self.progression: Progression | None = (untagged or heard.progressions or [None])[0]
 
@@ -187,7 +190,7 @@ class _Decision:
             err = exc.errors()[0]
             loc = ".".join(str(x) for x in err["loc"]) or "spec"
             raise _invalid(loc, f"{loc}: {err['msg']}") from None
-        return Intent(spec=spec, provenance=self.prov, ignored=self.heard.ignored, notes=self.notes)
+        return Intent(spec=spec, provenance=self.prov, ignored=self.heard.ignored, notes=self.notes, mix=self.mix(spec))
 
     # ------------------------------------------------------------------ instruments and genre
 
@@ -234,6 +237,8 @@ class _Decision:
             if variant != n.name:
                 band = [variant if b == n.name else b for b in band]
                 self.notes.append(f"instruments: '{n.words}' in {genre.name} means {variant}")
+            if n.level_db:
+                self.levels[variant] = (n.level_db, n.level_words)
             if n.featured and variant not in band:
                 band.append(variant)
                 choice.words.append(n.words)
@@ -253,6 +258,24 @@ class _Decision:
         choice.value = band
         self.set("instruments", choice)
         return band
+
+    def mix(self, spec: TrackSpec) -> Mix:
+        """The first mix: the level words ('soft drums', 'loud guitar') as fader moves on
+        the parts of those instruments (a two-handed piano moves both)."""
+        tracks = {
+            p.name: TrackMix(gain_db=self.levels[p.instrument][0]) for p in spec.parts if p.instrument in self.levels
+        }
+        used = [self.levels[i] for i in dict.fromkeys(p.instrument for p in spec.parts) if i in self.levels]
+        if len(tracks) == len(spec.parts) and len({t.gain_db for t in tracks.values()}) == 1:
+            self.notes.append(
+                f"mix: '{', '.join(w for _, w in used)}' - a level is relative to the other parts and there are "
+                "none to set it against (the master sets the loudness); left the mix flat"
+            )
+            tracks, used = {}, []
+        note = ", ".join(f"{name} {t.gain_db:+g} dB" for name, t in tracks.items())
+        self.set("mix", Choice({k: t.gain_db for k, t in tracks.items()}, "stated" if tracks else "default",
+                               [words for _, words in used], note))  # fmt: skip
+        return Mix(tracks=tracks)
 
     def style_band(self, genre: Genre) -> Choice | None:
         """The band a style word implies ('trap' -> 808, synth bass...), when that style set the genre."""

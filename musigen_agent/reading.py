@@ -29,6 +29,7 @@ from .vocabulary import (
     FEEL_WORDS,
     GENERIC_INSTRUMENT_WORDS,
     LENGTH_WORDS,
+    LEVEL_WORDS,
     METER_WORDS,
     SECTION_WORDS,
     STOPWORDS,
@@ -61,6 +62,9 @@ class Named:
     generic: bool = False
     featured: bool = False
     semantic: bool = False
+    #: Level in the first mix set by a word before it ('soft drums': -6 dB), and those words.
+    level_db: float = 0.0
+    level_words: str = ""
 
 
 @dataclass
@@ -154,6 +158,7 @@ EXCLUDE_BEFORE = re.compile(
 )
 OR_BETWEEN = re.compile(r"\s*,?\s*(?:or|nor)\s+(?:the\s+|any\s+)?")
 COUNT_BEFORE = re.compile(r"(?<![\w.])(two|three|four|2|3|4)\s+$")
+LEVEL_BEFORE = re.compile(rf"(?<![\w-])({'|'.join(map(re.escape, LEVEL_WORDS))})\s+$")
 ARTICLE_BEFORE = re.compile(r"\b(?:a|an|the)\s+(?:[\w-]+\s+){0,2}$")
 LESS_RE = re.compile(r"(?<!\w)([a-z]+?)-?less(?!\w)")
 
@@ -229,9 +234,14 @@ def _read_lexicon(t: Text, catalog: Catalog, heard: Heard) -> None:
             excluding_until = f.end
             continue
         excluding_until = -1
-        count, n = COUNT_BEFORE.search(before), 1
+        level = LEVEL_BEFORE.search(before) if meaning.kind == "instruments" else None
+        if level and not t.free(at + level.start(1), at + level.end(1)):
+            level = None  # claimed already: 'gentle' may have been read as a mood
+        count, n = COUNT_BEFORE.search(before[: level.start(1)] if level else before), 1  # 'two soft guitars'
         if count and meaning.kind == "instruments" and t.free(at + count.start(1), at + count.end(1)):
             n, start = int(number(count.group(1))), at + count.start(1)
+        if level:
+            t.take(at + level.start(1), at + level.end(1))  # its words are the mix's, not the band's
         nxt = found[i + 1] if i + 1 < len(found) else None
         featured = (
             meaning.kind == "instruments"
@@ -252,7 +262,12 @@ def _read_lexicon(t: Text, catalog: Catalog, heard: Heard) -> None:
                     (),
                 )
         else:
-            heard.instruments.append(Named(meaning.name, words, n, generic, featured))
+            level_db, level_words = (
+                (LEVEL_WORDS[level.group(1)], t.low[at + level.start(1) : f.end]) if level else (0.0, "")
+            )
+            heard.instruments.append(
+                Named(meaning.name, words, n, generic, featured, level_db=level_db, level_words=level_words)
+            )
     for m in t.matches(LESS_RE):
         hit = lex.table.get(compact(m.group(1))) or lex.table.get(compact(m.group(1)) + "s")
         if hit and hit.kind in ("instruments", "ensemble"):

@@ -70,7 +70,7 @@ class Services:
         parsed = intent.parse(description, self.plugins.catalog, _overrides(overrides))
         progress(0.1, "understood the description")
         composition = compose_arrangement(parsed.spec, self.plugins)
-        arr, mix = composition.arrangement, Mix()
+        arr, mix = composition.arrangement, parsed.mix
         progress(0.3, f"composed {len(arr.parts)} parts")
         rendered = self._render_audio(arr, mix, formats, lambda f, m: progress(0.3 + 0.5 * f, m))
         if rendered is not None:
@@ -81,7 +81,7 @@ class Services:
         )
         files = self._write_files(track_id, 1, parsed.spec, arr, midi, rendered, formats, out_dir)
         progress(1.0, f"stored track {track_id}")
-        view = self._view(track_id, 1, parsed.spec, arr, files)
+        view = self._view(track_id, 1, State(parsed.spec, arr, mix), files)
         view["provenance"] = {k: asdict(v) for k, v in parsed.provenance.items()}
         view["ignored"] = parsed.ignored
         view["notes"] = parsed.notes + composition.warnings
@@ -92,6 +92,7 @@ class Services:
         parsed = intent.parse(description, self.plugins.catalog, _overrides(overrides))
         return {
             "spec": parsed.spec.model_dump(mode="json"),
+            "mix": parsed.mix.model_dump(mode="json"),
             "provenance": {k: asdict(v) for k, v in parsed.provenance.items()},
             "ignored": parsed.ignored,
             "notes": parsed.notes,
@@ -141,7 +142,7 @@ class Services:
         applied += [{"op": op.model_dump(mode="json"), "words": None} for op in typed[len(applied) :]]
         state = apply_ops(State(spec, arr, mix), typed, self.plugins)
         number = self._store_version(track_id, row["number"], state, [a["op"] for a in applied], instruction)
-        view = self._view(track_id, number, state.spec, state.arrangement, [])
+        view = self._view(track_id, number, state, [])
         view["parent"] = row["number"]
         view["applied"] = applied
         view["not_understood"] = not_understood
@@ -197,7 +198,7 @@ class Services:
         midi = export.midi_bytes(arr)
         files = self._write_files(track_id, row["number"], spec, arr, midi, rendered, formats, out_dir)
         progress(1.0, f"wrote {len(files)} files")
-        return self._view(track_id, row["number"], spec, arr, files)
+        return self._view(track_id, row["number"], State(spec, arr, mix), files)
 
     def import_midi(self, data: bytes, title: str | None = None) -> dict[str, Any]:
         """Store an uploaded MIDI file as a new track (version 1) that can be refined and rendered."""
@@ -205,7 +206,7 @@ class Services:
         midi = export.midi_bytes(arr)
         state = State(spec, arr, Mix())
         track_id = self.registry.create_track(spec.title, _version_row(None, state, [{"op": "import_midi"}], "", midi))
-        return self._view(track_id, 1, spec, arr, [])
+        return self._view(track_id, 1, state, [])
 
     def analyze(self, track_id: str, version: int | None = None) -> dict[str, Any]:
         """Objective metrics of a version, its agreement with its spec, and real-music reference ranges."""
@@ -219,12 +220,12 @@ class Services:
     def get_track(self, track_id: str, version: int | None = None) -> dict[str, Any]:
         """A stored version (the latest by default) with its summary and renders."""
         row = self.registry.get_version(track_id, version)
-        spec, arr, _mix = _load(row)
+        spec, arr, mix = _load(row)
         files = [
             {"format": r["format"], "path": r["path"], "bytes": r["bytes"]}
             for r in self.registry.list_renders(track_id, row["number"])
         ]
-        view = self._view(track_id, row["number"], spec, arr, files)
+        view = self._view(track_id, row["number"], State(spec, arr, mix), files)
         view["versions"] = self.registry.count_versions(track_id)
         return view
 
@@ -325,14 +326,13 @@ class Services:
             files.append({"format": fmt, "path": row["path"], "bytes": row["bytes"]})
         return files
 
-    def _view(
-        self, track_id: str, number: int, spec: TrackSpec, arr: Arrangement, files: list[dict[str, Any]]
-    ) -> dict[str, Any]:
+    def _view(self, track_id: str, number: int, state: State, files: list[dict[str, Any]]) -> dict[str, Any]:
         return {
             "track_id": track_id,
             "version": number,
-            "spec": spec.model_dump(mode="json"),
-            "summary": summarize(spec, arr),
+            "spec": state.spec.model_dump(mode="json"),
+            "mix": state.mix.model_dump(mode="json"),
+            "summary": summarize(state.spec, state.arrangement),
             "files": files,
         }
 

@@ -80,6 +80,13 @@ KIT_PART_WORDS = frozenset(
 )
 #: Words for a drum kit or a part of one: they add no kit when a particular kit (an 808, brushes) is named too.
 KIT_WORDS = KIT_PART_WORDS | {"drums", "drum", "kit", "drumkit", "drumset", "drummer"}
+#: Words right before an instrument that set its level in the first mix, in dB: "soft
+#: drums" are mixed 6 dB down, "loud guitars" 3 dB up (the stems are calibrated to one
+#: level first, so how hard the notes are played cannot do it).
+LEVEL_WORDS: dict[str, float] = {
+    **dict.fromkeys(("soft", "quiet", "gentle", "subtle", "light", "distant", "background"), -6.0),
+    **dict.fromkeys(("loud", "prominent", "big", "heavy", "punchy", "upfront", "up-front"), 3.0),
+}
 #: Instrument words that name a family, not a model: the genre's own member is used.
 GENERIC_INSTRUMENT_WORDS = frozenset({"guitar", "guitars", "keys", "keyboard", "keyboards"})
 #: Church modes are played in the closest of the two modes a spec has.
@@ -185,7 +192,7 @@ STYLES: dict[str, Style] = {
         ("rockabilly", _g("rock", "happy", tempo=170, swing=0.6)),
         # genre words: jazz, latin, world
         (
-            "bossa nova|bossanova",
+            "bossa nova|bossanova|bossa|bossa-ish|bossaish",
             _g("jazz", "relaxed", tempo=130, band="nylon_guitar acoustic_piano acoustic_bass percussion", swing=0.0),
         ),
         (

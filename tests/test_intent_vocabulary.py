@@ -50,7 +50,7 @@ def test_gm_pack_honours_the_plugin_contract() -> None:
     [("slap bass", "slap_bass"), ("tenor sax", "tenor_sax"), ("string ensemble", "string_ensemble"),
      ("brass", "brass_section"), ("choir", "choir_aahs"), ("nylon guitar", "nylon_guitar"), ("808", "tr_808"),
      ("kalimba", "thumb_piano"), ("timpani rolls", "timpani"), ("French horn", "french_horn"), ("harp", "harp"),
-     ("upright bass", "bass_guitar"), ("piano", "acoustic_piano"), ("strings", "violin"), ("sax", "saxophone")],
+     ("upright bass", "acoustic_bass"), ("piano", "acoustic_piano"), ("strings", "violin"), ("sax", "saxophone")],
 )  # fmt: skip
 def test_instrument_words(catalog: Catalog, words: str, name: str) -> None:
     assert parse(f"a tune with {words}", catalog).provenance["instruments"].value == [name]

@@ -83,3 +83,34 @@ def test_bad_refines_are_clear_and_change_nothing(services, call, error, field):
         call(services, tid)
     assert isinstance(err.value, MusigenError) and err.value.field == field and err.value.message
     assert snapshot(services) == before
+
+
+def _drum_stem_db(services, prompt: str, tmp_path) -> tuple[float, dict]:
+    """RMS (dB) of the drum track as mixed, from the rendered stems archive of ``prompt``."""
+    import io
+    import zipfile
+
+    import numpy as np
+    import soundfile
+
+    view = services.compose(prompt, {"seed": 3}, formats=["stems"], out_dir=tmp_path / prompt[:12])
+    with zipfile.ZipFile(next(f["path"] for f in view["files"] if f["format"] == "stems")) as archive:
+        name = next(n for n in archive.namelist() if n.startswith("drum_kit"))
+        audio, _ = soundfile.read(io.BytesIO(archive.read(name)), dtype="float64")
+    return 20 * np.log10(np.sqrt(np.mean(audio**2))), view
+
+
+def test_soft_drums_are_mixed_6_db_down_and_the_mix_is_part_of_the_version(services, tmp_path):
+    """'soft drums' is a level, not a word to ignore: the first mix has the drums 6 dB
+    down (stems are calibrated, so the audio shows it), the view and get_track say so,
+    and a later refine starts from that mix."""
+    plain, _ = _drum_stem_db(services, "a jazz trio with piano, upright bass and drums", tmp_path)
+    soft, view = _drum_stem_db(services, "a jazz trio with piano, upright bass and soft drums", tmp_path)
+    assert soft - plain == pytest.approx(-6.0, abs=0.05)
+    assert view["mix"]["tracks"]["drum_kit"]["gain_db"] == -6.0 and "soft" not in view["ignored"]
+    assert view["provenance"]["mix"]["words"] == ["soft drums"]
+    tid = view["track_id"]
+    assert services.get_track(tid)["mix"] == view["mix"]
+    louder = services.refine(tid, ops=[{"op": "gain", "part": "drum_kit", "db": -2}])
+    assert louder["mix"]["tracks"]["drum_kit"]["gain_db"] == -2.0
+    assert services.get_track(tid, 1)["mix"]["tracks"]["drum_kit"]["gain_db"] == -6.0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 
@@ -301,19 +300,12 @@ def test_random_word_salad_never_raises(spec, catalog):
         OP_ADAPTER.validate_python([u.op.model_dump() for u in reading.ops])
 
 
-def test_examples_are_understood_and_fast(spec, catalog):
+def test_examples_are_understood(spec, catalog):
+    """How fast they are read is measured by benchmarks/bench_intent.py."""
     assert 10 <= len(EXAMPLES) <= 15
     for text in EXAMPLES:
         reading = read_instruction(text, spec, catalog)
         assert reading.ops and not reading.not_understood, text
-        best = min(_seconds(read_instruction, text, spec, catalog) for _ in range(5))  # best of 5: robust to load
-        assert best < 0.005, text
-
-
-def _seconds(fn, *args) -> float:
-    start = time.perf_counter()
-    fn(*args)
-    return time.perf_counter() - start
 
 
 def test_examples_apply_to_a_composed_track(spec, plugins, catalog):

@@ -120,6 +120,7 @@ class TrackView(_View):
     track_id: str
     version: int
     spec: dict[str, Any]
+    mix: dict[str, Any] = Field(description="Per-track levels, pan, sends, EQ and the master targets of this version.")
     summary: dict[str, Any]
     files: list[FileRef]
 

@@ -45,6 +45,7 @@ class TrackView(BaseModel):
     track_id: str
     version: int
     spec: dict[str, Any]
+    mix: dict[str, Any]
     summary: dict[str, Any]
     files: list[dict[str, Any]]
 

@@ -84,11 +84,8 @@ INSTRUMENTS = (
             "bass",
             "bass guitar",
             "electric bass",
-            "upright bass",
-            "double bass",
             "bassline",
             "bass line",
-            "string bass",
         ),
     ),
     Instrument(
