@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 Role = Literal["melody", "counter_melody", "harmony", "bass", "rhythm", "pad"]
 ROLES: tuple[str, ...] = ("melody", "counter_melody", "harmony", "bass", "rhythm", "pad")
 Mode = Literal["major", "minor"]
+#: A spec swung at least this much is played with ``swing`` grooves (see :class:`Groove`).
+SWUNG = 0.2
 
 
 class _Item(BaseModel):
@@ -65,6 +67,9 @@ class Groove(BaseModel):
 
     Each lane maps a GM drum sound name (see :data:`musigen_agent.theory.DRUMS`) to a
     string with one character per step: ``X`` accent, ``x`` hit, ``o`` ghost, ``.`` rest.
+    ``feel`` says which pieces it suits: ``swing`` ones (the spec's swing at least
+    :data:`SWUNG`), ``straight`` ones, or ``any``; a jazz genre can so play a ride
+    pattern when swung and a bossa when straight.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -73,6 +78,7 @@ class Groove(BaseModel):
     meter: str = "4/4"
     steps_per_beat: int = Field(default=4, ge=1, le=12)
     lanes: dict[str, str]
+    feel: Literal["any", "swing", "straight"] = "any"
 
     @model_validator(mode="after")
     def _lengths(self) -> Groove:

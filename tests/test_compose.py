@@ -257,3 +257,16 @@ def test_parts_are_not_narrowed_for_backends_without_it_or_when_a_hook_must_see_
     spec = make_spec(q.catalog, model="plain")
     arr = compose(spec, q, parts=frozenset({spec.parts[0].name})).arrangement
     assert calls == ["plain"] and all(p.notes for p in arr.parts)
+
+
+def test_a_straight_jazz_plays_the_bossa_groove_and_a_swung_one_the_ride(plugins, catalog):
+    """Grooves carry a feel: the same genre picks its groove by the piece's swing."""
+    from musigen_agent.theory import DRUMS
+
+    def kit_sounds(swing: float) -> set[int]:
+        arr = compose(make_spec(catalog, "jazz", "relaxed", swing=swing), plugins).arrangement
+        return {n.pitch for p in arr.parts if p.is_drum for n in p.notes}
+
+    straight, swung = kit_sounds(0.0), kit_sounds(0.6)
+    assert DRUMS["side_stick"] in straight and DRUMS["ride"] not in straight
+    assert DRUMS["ride"] in swung and DRUMS["side_stick"] not in swung

@@ -112,6 +112,13 @@ GENRES = (
                 name="swing_ride",
                 steps_per_beat=2,
                 lanes={"ride": "X.xXX.xX", "pedal_hat": "..x...x.", "kick": "o...o..."},
+                feel="swing",
+            ),
+            Groove(  # played straight: the bossa nova kick and cross-stick (latin and fusion get it too)
+                name="bossa",
+                steps_per_beat=2,
+                lanes={"kick": "X..xX..x", "side_stick": "x..x..x.", "closed_hat": "xxxxxxxx"},
+                feel="straight",
             ),
             Groove(
                 name="jazz_waltz",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from musigen_agent.catalog import Groove
+from musigen_agent.catalog import SWUNG, Groove
 from musigen_agent.spec import TPQ, Note, PartSpec
 from musigen_agent.theory import DRUMS
 
@@ -46,10 +46,17 @@ QUIET_LANES = {"closed_hat", "ride", "pedal_hat", "shaker", "side_stick", "kick"
 
 
 def groove_for(ctx: Context) -> Groove:
-    """The genre's groove in the piece's meter, or a plain one built for the meter."""
-    for groove in ctx.genre.grooves:
-        if groove.meter == ctx.spec.meter:
-            return groove
+    """The genre's groove in the piece's meter for its feel (a ``swing`` or ``straight``
+    groove before an ``any`` one, before one of the other feel), or a plain one built
+    for the meter."""
+    feel = "swing" if ctx.spec.swing >= SWUNG else "straight"
+    fitting = [g for g in ctx.genre.grooves if g.meter == ctx.spec.meter]
+    for wanted in (feel, "any"):
+        for groove in fitting:
+            if groove.feel == wanted:
+                return groove
+    if fitting:
+        return fitting[0]
     steps = ctx.bar_ticks // (TPQ // 2)
     pulses = {p // (TPQ // 2) for p, strength in ctx.pulses if strength >= 2}
     backbeat = {p // (TPQ // 2) for p, strength in ctx.pulses[1:] if strength >= 2} or {steps // 2}
