@@ -534,15 +534,15 @@ def default_title(genre: Genre, mood: Mood, key: str, mode: str) -> str:
 
 
 def implied_genre(instruments: list[str], catalog: Catalog) -> str | None:
-    """The one genre whose band holds every named instrument (two or more), else None.
+    """The one genre whose band holds every named instrument, else None.
 
-    A single instrument says little (a piano fits six genres), so it implies nothing;
-    'flute and cello' or 'sax and trumpet' point at one style.  Instruments outside
-    every band (a French horn, a harp) are compared by type instead: horn, harp and
-    timpani are orchestral and wind instruments, and only one band has both.
+    A piano fits six genres, so it implies nothing, but a cello alone belongs to one
+    band, and 'flute and cello' or 'sax and trumpet' point at one style.  Instruments
+    outside every band (a French horn, a harp) are compared by type instead: horn, harp
+    and timpani are orchestral and wind instruments, and only one band has both.
     """
     names = set(instruments)
-    if len(names) < 2:
+    if not names:
         return None
     fits = [g.name for g in catalog.genres.values() if names <= set(g.instruments)]
     if not fits:
