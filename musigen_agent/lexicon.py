@@ -17,6 +17,7 @@ When two sources give the same phrase, the first wins:
 from __future__ import annotations
 
 import re
+import threading
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -146,22 +147,26 @@ class Lexicon:
 
 
 _CACHE: dict[int, tuple[weakref.ref[Catalog], tuple[int, int, int], Lexicon]] = {}
+_CACHE_LOCK = threading.Lock()  # the HTTP server parses prompts on several worker threads at once
 
 
 def lexicon(catalog: Catalog) -> Lexicon:
     """The catalogue's lexicon, built on first use and kept while the catalogue lives.
 
     Keyed by identity plus item counts, so a catalogue that loses a quarantined plugin's
-    items gets a fresh table.
+    items gets a fresh table.  Thread-safe: two threads may both build one (a few ms),
+    but the table is only changed under the lock.
     """
     sizes = (len(catalog.instruments), len(catalog.genres), len(catalog.moods))
-    cached = _CACHE.get(id(catalog))
+    with _CACHE_LOCK:
+        cached = _CACHE.get(id(catalog))
     if cached is not None and cached[0]() is catalog and cached[1] == sizes:
         return cached[2]
     built = Lexicon(catalog)
-    for key in [k for k, (ref, *_) in _CACHE.items() if ref() is None]:
-        del _CACHE[key]
-    _CACHE[id(catalog)] = (weakref.ref(catalog), sizes, built)
+    with _CACHE_LOCK:
+        for key in [k for k, (ref, *_) in _CACHE.items() if ref() is None]:
+            del _CACHE[key]
+        _CACHE[id(catalog)] = (weakref.ref(catalog), sizes, built)
     return built
 
 
