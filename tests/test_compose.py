@@ -9,7 +9,7 @@ from musigen_agent.errors import InvalidInput, PluginError, UnknownName
 from musigen_agent.export import midi_bytes
 from musigen_agent.plugin_manager import load_plugins
 from musigen_agent.plugins.models.theory import TheoryComposer
-from musigen_agent.spec import PartSpec, SectionSpec, TrackSpec
+from musigen_agent.spec import TPQ, PartSpec, SectionSpec, TrackSpec
 from musigen_agent.theory import parse_chord, scale_pcs
 
 FORM = [
@@ -270,3 +270,14 @@ def test_a_straight_jazz_plays_the_bossa_groove_and_a_swung_one_the_ride(plugins
     straight, swung = kit_sounds(0.0), kit_sounds(0.6)
     assert DRUMS["side_stick"] in straight and DRUMS["ride"] not in straight
     assert DRUMS["ride"] in swung and DRUMS["side_stick"] not in swung
+
+
+def test_a_straight_jazz_bass_plays_the_bossa_pattern_not_a_walk(plugins, catalog):
+    def onsets(swing: float) -> set[int]:
+        arr = compose(make_spec(catalog, "jazz", "happy", swing=swing), plugins).arrangement
+        bass = next(p for p in arr.parts if p.role == "bass")
+        return {n.start % arr.bar_ticks for n in bass.notes}
+
+    beat = TPQ
+    assert {0, beat + beat // 2, 2 * beat, 3 * beat + beat // 2} <= onsets(0.0)  # 1, 2&, 3, 4&
+    assert {0, beat, 2 * beat, 3 * beat} <= onsets(0.6)  # a walk: every beat

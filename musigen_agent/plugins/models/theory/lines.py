@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from musigen_agent.catalog import Instrument
+from musigen_agent.catalog import SWUNG, Instrument
 from musigen_agent.spec import TPQ, Note, PartSpec
 from musigen_agent.theory import Chord, nearest_in_range
 
@@ -36,6 +36,9 @@ BASS_TEMPLATES = {
     ),
     # house bass: off-beat eighths, the kick owns the beat (sidechain feel)
     "pulse": ((240, 200, "r"), (720, 200, "r"), (1200, 200, "r"), (1680, 200, "o")),
+    # bossa nova: root and fifth on 1 and 3, each a dotted quarter, with the eighths before
+    # them (2&, 4&) leading in, as the kick of the bossa groove plays them
+    "bossa": ((0, 680, "r"), (720, 220, "5"), (960, 680, "5"), (1680, 220, "a")),
 }
 #: Walking-bass bars (one degree per beat), chosen bar by bar so the line is not a loop.
 WALKS = (("r", "3", "5", "a"), ("r", "2", "3", "a"), ("r", "o", "7", "a"), ("r", "5", "6", "a"), ("r", "3", "2", "a"))
@@ -75,6 +78,8 @@ def write_bass(ctx: Context, part: PartSpec, inst: Instrument, style: str) -> li
     low, high = max(inst.low, 28), min(inst.high, max(inst.low + 24, 60))
     ref = nearest_in_range(ctx.tonic_pc, 38, low, high)
     four = ctx.spec.meter == "4/4"
+    if style == "walking" and ctx.spec.swing < SWUNG:
+        style = "bossa"  # jazz played straight is played latin: a walking line needs the swing
     if part.density < 0.75 or (ctx.mood.density * part.density < 0.85 and style in ("eighths", "pulse")):
         style = "root"
     notes: list[Note] = []
