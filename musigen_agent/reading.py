@@ -263,7 +263,7 @@ def _read_lexicon(t: Text, catalog: Catalog, heard: Heard) -> None:
                 )
         else:
             level_db, level_words = (
-                (LEVEL_WORDS[level.group(1)], t.low[at + level.start(1) : f.end]) if level else (0.0, "")
+                (LEVEL_WORDS[level.group(1)], t.orig[at + level.start(1) : f.end]) if level else (0.0, "")
             )
             heard.instruments.append(
                 Named(meaning.name, words, n, generic, featured, level_db=level_db, level_words=level_words)
