@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from .catalog import Catalog
-from .spec import TrackSpec
+from .spec import Mix, TrackSpec
 from .theory import parse_chord
 
 ROLE_WORDS = {"melody": "melody", "lead": "melody", "lead line": "melody", "harmony": "harmony", "chords": "harmony"}
@@ -70,8 +70,9 @@ def section_kind(name: str) -> str:
 class Ctx:
     """The current spec's vocabulary: its parts and sections under every name the words may use."""
 
-    def __init__(self, spec: TrackSpec, catalog: Catalog) -> None:
+    def __init__(self, spec: TrackSpec, catalog: Catalog, mix: Mix | None = None) -> None:
         self.spec, self.catalog = spec, catalog
+        self.mix = mix or Mix()  # what 'louder' and 'more reverb' are relative to
         things = {w: ("part", p.name) for p in spec.parts for w in (p.name, p.name.replace("_", " "))}
         instruments = catalog.synonyms("instruments")
         for word, name in instruments.items():

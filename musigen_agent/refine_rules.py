@@ -36,6 +36,7 @@ from .ops import (
     Extend,
     Gain,
     Humanize,
+    MixTrack,
     Mute,
     MuteIn,
     Op,
@@ -379,6 +380,36 @@ def _density(c: Clause, ctx: Ctx) -> list[Op] | None:
     return [Density(part=p, factor=factor) for p in ctx.parts(ctx.things(t)) or [None]]
 
 
+REVERB_WORDS = r"reverb|reverberation|wet|wetter|dry|drier|dryer|roomier"
+REVERB_OFF = r"no reverb|bone dry|dry|without (?:the |any )?reverb|(?:remove|kill|lose|drop|cut) (?:the |all )?reverb"
+REVERB_DOWN = r"less|drier|dryer|reduce|lower|down|tame|subtler|smaller"
+REVERB_UP = r"more|wetter|add|bigger|boost|up|increase|roomier|lush|washy|drench(?:ed)?|longer"
+
+
+@_rule
+def _reverb(c: Clause, ctx: Ctx) -> list[Op] | None:
+    """Reverb send, from where each part is: 'more reverb' doubles it (at least +0.15), 'much more'
+    triples it, 'less' halves it, 'no reverb' / 'dry' is 0; on the parts named, else on every part.
+    Before the gain rule, which would read 'less reverb on the piano' as 'quieter piano'."""
+    t = c.text
+    if not has(REVERB_WORDS, t):
+        return None
+    off, down, up = has(REVERB_OFF, t), has(REVERB_DOWN, t), has(REVERB_UP, t)
+    if not (off or down or up):
+        return None
+    named = ctx.things(t)
+    parts = ctx.parts(named) if named else [p.name for p in ctx.spec.parts]
+
+    def send(now: float) -> float:
+        if off and not up:
+            return 0.0
+        if down:
+            return round(now / 2, 3)
+        return round(min(1.0, max(now * (3 if has(MUCH, t) else 2), now + 0.15)), 3)
+
+    return [MixTrack(part=p, reverb=send(ctx.mix.for_part(p).reverb)) for p in parts]
+
+
 @_rule
 def _pan(c: Clause, ctx: Ctx) -> list[Op] | None:
     """Pan: "pan the guitar left" -0.6, "hard right" 1.0, "slightly left" -0.3, "30% left", "centre" 0."""
@@ -393,7 +424,9 @@ def _pan(c: Clause, ctx: Ctx) -> list[Op] | None:
 
 @_rule
 def _gain(c: Clause, ctx: Ctx) -> list[Op] | None:
-    """Gain is absolute dB: louder +3, quieter -3, much +-6, a bit +-1.5, or the dB said."""
+    """Gain, from where each part is: louder +3 dB, quieter -3, much +-6, a bit +-1.5, or up /
+    down by the dB said; a level said alone or after 'to' / 'at' ('bass -4 dB', 'bass down to
+    -6 dB') is set as it is."""
     t = c.text
     db = re.search(r"([+-]?\d+(?:\.\d+)?)\s*db\b", t)
     down = has(r"quieter|softer|turn (?:\w+ )*down|down|lower|reduce|bring (?:\w+ )*down|less|duck|tame|cut", t)
@@ -402,8 +435,13 @@ def _gain(c: Clause, ctx: Ctx) -> list[Op] | None:
         return None
     _whole_track(t, ctx, "volume")
     size = abs(float(db[1])) if db else 6.0 if has(MUCH, t) else 1.5 if has(BIT, t) else 3.0
-    value = -size if down else size if up or not db else float(db[1])
-    return [Gain(part=p, db=max(-60.0, min(12.0, value))) for p in ctx.parts(named)]
+    to = db is not None and re.search(r"\b(?:to|at)\s*$", t[: db.start()]) is not None  # 'down to -6 dB'
+
+    def level(now: float) -> float:
+        value = float(db[1]) if db and (to or not (up or down)) else now - size if down else now + size
+        return max(-60.0, min(12.0, value))
+
+    return [Gain(part=p, db=level(ctx.mix.for_part(p).gain_db)) for p in ctx.parts(named)]
 
 
 SWING_OFF = "no swing|straight(?:en)?|unswing|(?:remove|lose|kill|drop) (?:the )?swing|without swing"

@@ -27,7 +27,7 @@ from .catalog import Catalog
 from .ops import MAX_OPS, Op
 from .refine_context import ART, Clause, Ctx, Unclear, chord_symbol
 from .refine_rules import RULES
-from .spec import TrackSpec
+from .spec import Mix, TrackSpec
 
 
 @dataclass
@@ -114,9 +114,11 @@ def _clauses(text: str, ctx: Ctx) -> list[str]:
     return [c.strip() for c in out if c.strip()]
 
 
-def read_instruction(text: str, spec: TrackSpec, catalog: Catalog) -> Reading:
-    """Map an instruction in words to ops on ``spec``; what cannot be mapped is returned, never raised."""
-    ctx = Ctx(spec, catalog)
+def read_instruction(text: str, spec: TrackSpec, catalog: Catalog, mix: Mix | None = None) -> Reading:
+    """Map an instruction in words to ops on ``spec`` (``mix`` is the version's, which
+    'louder' and 'more reverb' change relatively); what cannot be mapped is returned,
+    never raised."""
+    ctx = Ctx(spec, catalog, mix)
     reading = Reading([], [])
     for clause in _clauses(text, ctx):
         found, note = _read_clause(clause, ctx)

@@ -102,7 +102,8 @@ class Services:
     def read_instruction(self, track_id: str, instruction: str, version: int | None = None) -> dict[str, Any]:
         """The ops an instruction would apply to a version (dry run: nothing is stored)."""
         view = self.get_track(track_id, version)
-        reading = read_instruction(instruction, TrackSpec.model_validate(view["spec"]), self.plugins.catalog)
+        spec, mix = TrackSpec.model_validate(view["spec"]), Mix.model_validate(view["mix"])
+        reading = read_instruction(instruction, spec, self.plugins.catalog, mix)
         return {
             "track": view,
             "applied": [{"op": u.op.model_dump(mode="json"), "words": u.words} for u in reading.ops],
@@ -128,13 +129,14 @@ class Services:
         applied: list[dict[str, Any]] = []
         not_understood: list[str] = []
         if instruction.strip():
-            reading = read_instruction(instruction, spec, self.plugins.catalog)
+            reading = read_instruction(instruction, spec, self.plugins.catalog, mix)
             applied = [{"op": u.op.model_dump(mode="json"), "words": u.words} for u in reading.ops]
             not_understood = reading.not_understood
             typed = [u.op for u in reading.ops] + typed
         if not typed:
+            reasons = [n for n in not_understood if ": " in n]  # understood, but this track cannot take it
             raise InvalidInput(
-                f"Nothing to change: could not understand {instruction!r}. "
+                f"Nothing to change: {'; '.join(reasons) if reasons else f'could not understand {instruction!r}'}. "
                 f"Try for example: {'; '.join(EXAMPLES[:8])}. Or send typed ops.",
                 field="instruction",
                 allowed=list(EXAMPLES),

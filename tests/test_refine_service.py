@@ -114,3 +114,14 @@ def test_soft_drums_are_mixed_6_db_down_and_the_mix_is_part_of_the_version(servi
     louder = services.refine(tid, ops=[{"op": "gain", "part": "drum_kit", "db": -2}])
     assert louder["mix"]["tracks"]["drum_kit"]["gain_db"] == -2.0
     assert services.get_track(tid, 1)["mix"]["tracks"]["drum_kit"]["gain_db"] == -6.0
+    assert services.refine(tid, "louder drums")["mix"]["tracks"]["drum_kit"]["gain_db"] == 1.0  # from -2 dB
+
+
+def test_a_request_the_track_cannot_take_says_why(services):
+    """Understood words that name what the track lacks fail with the reason, not 'not understood'."""
+    tid = services.compose("a relaxed jazz tune with piano, upright bass and drums")["track_id"]
+    with pytest.raises(InvalidInput, match=r"longer chorus: no chorus in this track \(sections: intro, head"):
+        services.refine(tid, "longer chorus")
+    with pytest.raises(InvalidInput, match="could not understand 'make it purple'"):
+        services.refine(tid, "make it purple")
+    assert services.registry.count_versions(tid) == 1

@@ -313,3 +313,28 @@ def test_examples_apply_to_a_composed_track(spec, plugins, catalog):
     state = State(spec, compose(spec, plugins).arrangement, Mix())
     for text in EXAMPLES:
         apply_ops(state, [u.op for u in read_instruction(text, spec, catalog).ops], plugins)
+
+
+def test_level_and_reverb_words_are_relative_to_the_current_mix(spec, catalog):
+    """'louder' twice is louder twice; after 'soft drums' (-6 dB) 'louder drums' is -3 dB."""
+    from musigen_agent.spec import TrackMix
+
+    def gains(text: str, mix: Mix) -> list[float]:
+        return [u.op.db for u in read_instruction(text, spec, catalog, mix).ops]
+
+    soft = Mix(tracks={"drum_kit": TrackMix(gain_db=-6.0, reverb=0.3)})
+    assert gains("louder drums", soft) == [-3.0]
+    assert gains("much quieter drums", soft) == [-12.0]
+    assert gains("drums down 2 db", soft) == [-8.0]
+    assert gains("drums down to -2 db", soft) == [-2.0] and gains("drums at 1.5 db", soft) == [1.5]
+    assert gains("louder drums", Mix(tracks={"drum_kit": TrackMix(gain_db=11.0)})) == [12.0]  # the fader's top
+
+    def sends(text: str, mix: Mix) -> dict[str, float]:
+        return {u.op.part: u.op.reverb for u in read_instruction(text, spec, catalog, mix).ops}
+
+    every = {p.name: 0.3 for p in spec.parts}
+    assert sends("more reverb", Mix()) == {p.name: 0.3 for p in spec.parts}  # the default 0.15, doubled
+    assert sends("less reverb on the drums", soft) == {"drum_kit": 0.15}
+    assert sends("much more reverb on the drums", soft) == {"drum_kit": 0.9}
+    assert sends("drier", soft)["drum_kit"] == 0.15 and sends("no reverb", soft) == dict.fromkeys(every, 0.0)
+    assert sends("wetter drums", soft) == {"drum_kit": 0.6}
