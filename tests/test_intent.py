@@ -74,7 +74,7 @@ PROMPTS = [
     ("gloomy trip through a minor key at 65 bpm", dict(moods=["sad"], tempo=65, key="A", mode="minor")),
     ("happy birthday style tune in C, quick", dict(moods=["happy"], tempo=140, key="C", mode="major")),
     ("a heroic march for trumpet and drums in Bb",
-     dict(genre="jazz", moods=["dramatic"], tempo=100, key="Bb", mode="minor", meter="2/4",
+     dict(genre="classical", moods=["dramatic"], tempo=120, key="Bb", mode="minor", meter="2/4",
           instruments=["trumpet", "drum_kit"])),
     ("electronic dance track with synth lead and bassline, 124 bpm, 4 minutes",
      dict(genre="electronic", tempo=124, bars=124, instruments=["synthesizer", "bass_guitar"])),
@@ -102,7 +102,7 @@ PROMPTS = [
      dict(genre="rock", moods=["energetic", "dramatic"], tempo=180, key="D", mode="major", bars=90,
           instruments=["electric_guitar", "drum_kit"])),
     ("Am ballad with piano, 66 bpm",
-     dict(genre="pop", moods=["sad"], tempo=66, key="A", mode="minor", instruments=["acoustic_piano"])),
+     dict(genre="pop", moods=["relaxed", "sad"], tempo=66, key="A", mode="minor", instruments=["acoustic_piano"])),
     ("a piece in 5/4 at 120 bpm for piano and sax",
      dict(genre="pop", moods=["happy"], tempo=120, meter="5/4", bars=24, instruments=["acoustic_piano", "saxophone"])),
     ("nostalgic americana in G with acoustic guitar, violin and percussion, 1.5 minutes",
@@ -535,3 +535,18 @@ def test_a_level_with_nothing_to_set_it_against_leaves_the_mix_flat(catalog: Cat
     assert intent.mix.tracks == {} and intent.provenance["mix"].source == "default"
     assert any(n.startswith("mix: 'soft piano'") for n in intent.notes)
     assert parse("a gentle piano piece", catalog).provenance["moods"].words == ["gentle"]  # a mood word stays one
+
+
+@pytest.mark.parametrize(
+    ("prompt", "genre", "moods", "tempo", "meter", "band_has"),
+    [
+        ("a rock ballad", "rock", ["relaxed", "sad"], 72, "4/4", "electric_guitar"),
+        ("an uptempo ballad", "pop", ["relaxed", "sad"], 128, "4/4", "acoustic_piano"),  # a tempo word beats it
+        ("tenor sax ballad in Db, 60 bpm", "pop", ["relaxed", "sad"], 60, "4/4", "tenor_sax"),  # sax + pop band
+        ("a march", "classical", ["happy"], 120, "2/4", "tuba"),
+    ],
+)  # fmt: skip
+def test_ballads_are_slow_and_marches_in_two(catalog, prompt, genre, moods, tempo, meter, band_has) -> None:
+    spec = parse(prompt, catalog).spec
+    assert (spec.genre, spec.moods, spec.tempo, spec.meter) == (genre, moods, tempo, meter)
+    assert band_has in [p.instrument for p in spec.parts]
