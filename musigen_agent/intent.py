@@ -378,7 +378,7 @@ class _Decision:
         asked = self.said.get("tempo") or self.heard.tempo_word
         if asked is None and self.heard.style and self.heard.style[0].tempo:
             return self.styled(self.heard.style[0].tempo, "tempo")
-        return asked or self.heard.mood_tempo
+        return asked
 
     def meter(self, genre: Genre) -> Choice:
         if self.ov.meter is not None:

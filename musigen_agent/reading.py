@@ -54,8 +54,8 @@ class Choice:
 @dataclass
 class Named:
     """An instrument the words name: how many, whether the word names only a family ('guitar'),
-    and whether it stands right before a genre or style word ('organ rock', 'tenor sax ballad':
-    add it to that band)."""
+    and whether it stands right before a genre word ('organ rock', 'tenor sax ballad': add it
+    to that band)."""
 
     name: str
     words: str
@@ -83,8 +83,6 @@ class Heard:
     hint: tuple[Choice, tuple[str, ...]] | None = None
     #: Moods implied by a style word that names a genre ('lo-fi' -> relaxed), used when no mood is named.
     implied_moods: Choice | None = None
-    #: The tempo a mood word implies ('ballad' -> 72), used when nothing else sets one.
-    mood_tempo: Choice | None = None
     progressions: list[Progression] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
@@ -249,7 +247,7 @@ def _read_lexicon(t: Text, catalog: Catalog, heard: Heard) -> None:
         featured = (
             meaning.kind == "instruments"
             and nxt is not None
-            and (nxt.meaning.kind == "genres" or (nxt.meaning.style is not None and bool(nxt.meaning.style.genre)))
+            and (nxt.meaning.kind == "genres" or (nxt.meaning.style is not None and nxt.meaning.style.kind == "genre"))
             and re.fullmatch(r"[\s-]*", t.low[f.end : nxt.start]) is not None
         )
         words = t.take(start, f.end)
@@ -295,8 +293,6 @@ def _named_style(word: str, meaning: Meaning, genres: list, moods: list, heard: 
                 heard.implied_moods = Choice(list(style.moods[:MAX_MOODS]), "implied", [word], note)
     elif style is not None:
         moods += [(name, word, style) for name in style.moods]
-        if style.tempo and heard.mood_tempo is None:  # 'ballad': slow, unless a tempo is said
-            heard.mood_tempo = Choice(style.tempo, "implied", [word], f"typical tempo of '{word}'")
         if style.genre and heard.hint is None:
             heard.hint = (Choice(style.genre, "implied", [word], f"'{word}' suggests {style.genre}"), style.band)
 

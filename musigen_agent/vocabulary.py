@@ -201,6 +201,7 @@ STYLES: dict[str, Style] = {
         ),
         ("jazz fusion|fusion", _g("jazz", "energetic", swing=0.0)),
         ("ragtime|stride", _g("jazz", "happy", tempo=100, band="acoustic_piano", swing=0.0, meter="2/4")),
+        ("ballad|power ballad|slow song|slow dance", _g("pop", "relaxed", "sad", tempo=72)),
         (
             "march|marching band|military march|marching",
             _g(
@@ -275,7 +276,6 @@ STYLES: dict[str, Style] = {
         ("triumphant|victorious|glorious|anthemic|celebratory|jubilant|victory", _m("happy", "energetic")),
         ("angry|furious|rage|fierce|rebellious", _m("energetic", "dramatic")),
         ("romantic|tender|intimate|loving|love song", _m("relaxed", "happy")),
-        ("ballad|power ballad|slow song|slow dance", _m("relaxed", "sad", genre="pop", tempo=72)),
         ("whimsical|quirky|silly|comic|comedic|cartoon|goofy|cute", _m("happy")),
         (
             "magical|enchanting|fairy tale|fairytale|mystical|fantasy|enchanted",
