@@ -142,10 +142,11 @@ def _track_tools(server: MCPServer, vocab: Vocabulary, sampler: Sampler, answer:
     ) -> Annotated[CallToolResult, TrackView]:
         """Compose a new track from a description in words; explicit fields beat the words.
 
-        Returns the track id (for every other tool), the spec, a summary (tempo, key, form
-        with chords, parts and their roles), why each field got its value (provenance) and
-        the words that were not understood (ignored). Listen with render_track; change it
-        with refine_track.
+        Returns the track id (for every other tool), the spec, the mix, a summary (tempo,
+        key, form with chords, parts and their roles), why each field got its value
+        (provenance) and the words that were not understood (ignored). A level word before
+        an instrument sets the first mix ("soft drums" -6 dB, "loud guitars" +3 dB). Listen
+        with render_track; change it with refine_track.
         """
         # fmt: off
         explicit = {k: v for k, v in dict(
@@ -187,8 +188,10 @@ def _track_tools(server: MCPServer, vocab: Vocabulary, sampler: Sampler, answer:
 
         Refines the latest version unless `version` is given (refining an older one branches
         from it; nothing is ever lost). Returns the new version with `applied` (each op and
-        the words that asked for it) and `not_understood` (words to rephrase). If nothing was
-        understood, nothing is stored and the error lists example instructions.
+        the words that asked for it) and `not_understood` (words to rephrase). "louder",
+        "quieter" and "more/less reverb" move from the version's current mix. If nothing was
+        understood, nothing is stored and the error says why (a section or part the track
+        lacks, with the ones it has) or lists example instructions.
         """
         suggested, note = _suggestion(lambda: sampled_ops(sampled), sampled)
 
