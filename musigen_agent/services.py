@@ -25,7 +25,7 @@ from .edits import apply_ops
 from .errors import InvalidInput, NotFound
 from .midi_import import import_midi
 from .neural.classify import classify
-from .ops import parse_ops
+from .ops import Op, parse_ops
 from .plugin_manager import Plugins, load_plugins
 from .refine_words import EXAMPLES, read_instruction
 from .registry import Registry
@@ -106,7 +106,7 @@ class Services:
         reading = read_instruction(instruction, spec, self.plugins.catalog, mix)
         return {
             "track": view,
-            "applied": [{"op": u.op.model_dump(mode="json"), "words": u.words} for u in reading.ops],
+            "applied": [_applied(u.op, u.words) for u in reading.ops],
             "not_understood": reading.not_understood,
         }
 
@@ -130,7 +130,7 @@ class Services:
         not_understood: list[str] = []
         if instruction.strip():
             reading = read_instruction(instruction, spec, self.plugins.catalog, mix)
-            applied = [{"op": u.op.model_dump(mode="json"), "words": u.words} for u in reading.ops]
+            applied = [_applied(u.op, u.words) for u in reading.ops]
             not_understood = reading.not_understood
             typed = [u.op for u in reading.ops] + typed
         if not typed:
@@ -141,7 +141,7 @@ class Services:
                 field="instruction",
                 allowed=list(EXAMPLES),
             )
-        applied += [{"op": op.model_dump(mode="json"), "words": None} for op in typed[len(applied) :]]
+        applied += [_applied(op, None) for op in typed[len(applied) :]]
         state = apply_ops(State(spec, arr, mix), typed, self.plugins)
         number = self._store_version(track_id, row["number"], state, [a["op"] for a in applied], instruction)
         view = self._view(track_id, number, state, [])
@@ -337,6 +337,12 @@ class Services:
             "summary": summarize(state.spec, state.arrangement),
             "files": files,
         }
+
+
+def _applied(op: Op, words: str | None) -> dict[str, Any]:
+    """An applied op as results and the version history show it: fields left unset
+    (a mix op's other settings, a regenerate's whole-part section) are omitted."""
+    return {"op": op.model_dump(mode="json", exclude_none=True), "words": words}
 
 
 def open_services(settings: Settings | None = None, *, db: str | Path | None = None) -> Services:
