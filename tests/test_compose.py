@@ -7,7 +7,7 @@ import pytest
 from musigen_agent.compose import compose
 from musigen_agent.errors import InvalidInput, PluginError, UnknownName
 from musigen_agent.export import midi_bytes
-from musigen_agent.plugin_manager import load_plugins
+from musigen_agent.plugin_manager import Plugins, load_plugins
 from musigen_agent.plugins.models.theory import TheoryComposer
 from musigen_agent.spec import TPQ, PartSpec, SectionSpec, TrackSpec
 from musigen_agent.theory import parse_chord, scale_pcs
@@ -151,8 +151,19 @@ def test_unknown_names_and_roles_are_clear_errors(plugins, catalog):
         compose(wrong_role, plugins)
 
 
-def test_backend_that_raises_is_quarantined():
+def plugins_with_model(backend) -> Plugins:
+    """The built-ins plus a plugin '<name>_plugin' that registers ``backend``."""
     from musigen_agent import hookimpl
+
+    class Plugin:
+        @hookimpl
+        def register_models(self, register):
+            register(backend)
+
+    return load_plugins(entry_points=False, extra=[(f"{backend.name}_plugin", Plugin())])
+
+
+def test_backend_that_raises_is_quarantined():
 
     class Crashy:
         name, description, available, unavailable_reason = "crashy", "always fails", True, ""
@@ -160,12 +171,7 @@ def test_backend_that_raises_is_quarantined():
         def compose(self, spec, catalog):
             raise RuntimeError("kaput")
 
-    class Plugin:
-        @hookimpl
-        def register_models(self, register):
-            register(Crashy())
-
-    p = load_plugins(entry_points=False, extra=[("crashy_plugin", Plugin())])
+    p = plugins_with_model(Crashy())
     spec = make_spec(p.catalog, model="crashy")
     with pytest.raises(PluginError, match="crashy_plugin"):
         compose(spec, p)
@@ -248,12 +254,7 @@ def test_parts_are_not_narrowed_for_backends_without_it_or_when_a_hook_must_see_
             calls.append(spec.model)
             return TheoryComposer().compose(spec, catalog)
 
-    class Plugin:
-        @hookimpl
-        def register_models(self, register):
-            register(Plain())
-
-    q = load_plugins(entry_points=False, extra=[("plain_plugin", Plugin())])
+    q = plugins_with_model(Plain())
     spec = make_spec(q.catalog, model="plain")
     arr = compose(spec, q, parts=frozenset({spec.parts[0].name})).arrangement
     assert calls == ["plain"] and all(p.notes for p in arr.parts)
