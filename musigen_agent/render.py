@@ -357,6 +357,26 @@ def _render_stems(
     return stems, keys
 
 
+def _master_key(arr: Arrangement, settings: Mix, sample_rate: int, keys: Mapping[str, str]) -> str | None:
+    """Content key of the mastered audio: every stem's key (so the notes, sounds and length),
+    the mix and the rate.  None when a part has no key (a plugin voice): it cannot be kept."""
+    if any(p.notes and p.name not in keys for p in arr.parts):
+        return None
+    stems = [(p.name, keys.get(p.name, "")) for p in arr.parts]
+    return stem_key(("master", RENDERER_VERSION, sample_rate, repr(stems), settings.model_dump_json()))
+
+
+def _recall_master(cache: StemCache | None, key: str | None) -> tuple[np.ndarray, float, float] | None:
+    """(audio, loudness, true peak) of a master kept under ``key``, or None."""
+    if cache is None or key is None:
+        return None
+    audio = cache.recall(key, "master")
+    levels = cache.recall(f"{key}:levels", None) if audio is not None else None
+    if audio is None or levels is None:
+        return None
+    return audio, float(levels[0]), float(levels[1])
+
+
 def voices_for(arr: Arrangement, plugins: Plugins) -> dict[str, Voice]:
     """Procedural voices for the parts whose instrument a plugin voices.
 
@@ -422,21 +442,31 @@ def render(
 
     stems, keys = _render_stems(arr, soundfont, sr, voices, cache, lambda f, m: report(0.8 * f, m), cancel)
     check("the mix")
-    n = n_samples(arr, sr)
-    if arr.parts:
-        pre = mixer.premaster(stems, arr, settings, sr, keys=keys, cache=cache)
+    master_key = _master_key(arr, settings, sr, keys) if cache is not None else None
+    kept = _recall_master(cache, master_key)
+    if kept is not None:  # this very mix was mastered before: another format, or the same request again
+        audio, loudness, peak_db = kept
+        report(0.85, "mixed (kept)")
+        report(1.0, "mastered (kept)")
     else:
-        pre = np.zeros((2, n), dtype=np.float32)
-    report(0.85, "mixed")
-    check("mastering")
-    audio, loudness, peak_db = mastering.master_measured(
-        pre,
-        sr,
-        settings.target_lufs,
-        settings.true_peak_db,
-        overwrite=True,  # the pre-master is ours
-    )
-    report(1.0, "mastered")
+        n = n_samples(arr, sr)
+        if arr.parts:
+            pre = mixer.premaster(stems, arr, settings, sr, keys=keys, cache=cache)
+        else:
+            pre = np.zeros((2, n), dtype=np.float32)
+        report(0.85, "mixed")
+        check("mastering")
+        audio, loudness, peak_db = mastering.master_measured(
+            pre,
+            sr,
+            settings.target_lufs,
+            settings.true_peak_db,
+            overwrite=True,  # the pre-master is ours
+        )
+        if cache is not None and master_key is not None:
+            audio = cache.remember(master_key, audio)
+            cache.remember(f"{master_key}:levels", np.array([loudness, peak_db], dtype=np.float32))
+        report(1.0, "mastered")
     return RenderResult(
         audio=audio,
         stems=stems,

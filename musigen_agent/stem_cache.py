@@ -66,8 +66,9 @@ class StemCache:
     """Memory LRU plus optional on-disk store of stems by content key; thread-safe.
 
     ``stats`` counts ``memory_hits``, ``disk_hits`` and ``misses`` of stems (what a test
-    or a benchmark checks to see that a mix change re-rendered nothing), and
-    ``derived_hits`` and ``derived_misses`` of derived signals.
+    or a benchmark checks to see that a mix change re-rendered nothing),
+    ``derived_hits`` and ``derived_misses`` of derived signals (a track's inserts), and
+    ``master_hits`` and ``master_misses`` of mastered mixes.
     """
 
     def __init__(
@@ -85,7 +86,9 @@ class StemCache:
         self._lock = threading.Lock()
         self._pending: dict[str, np.ndarray] = {}  # stems queued for (or being written to) disk
         self._writer: threading.Thread | None = None
-        self.stats = {"memory_hits": 0, "disk_hits": 0, "misses": 0, "derived_hits": 0, "derived_misses": 0}
+        self.stats = dict.fromkeys(
+            ("memory_hits", "disk_hits", "misses", "derived_hits", "derived_misses", "master_hits", "master_misses"), 0
+        )
 
     def get(self, key: str) -> np.ndarray | None:
         """The stem stored under ``key`` (read-only), or None."""
@@ -127,15 +130,16 @@ class StemCache:
                 return
             writer.join()
 
-    def recall(self, key: str) -> np.ndarray | None:
-        """The derived signal kept under ``key`` (read-only), or None; memory only."""
+    def recall(self, key: str, kind: str | None = "derived") -> np.ndarray | None:
+        """The derived signal kept under ``key`` (read-only), or None; memory only.
+        Counted in ``stats`` as ``<kind>_hits`` / ``<kind>_misses`` (``derived`` or
+        ``master``; ``None``: not counted, for what goes with a counted signal)."""
         with self._lock:
             signal = self._memory.get(key)
-            if signal is None:
-                self.stats["derived_misses"] += 1
-                return None
-            self._memory.move_to_end(key)
-            self.stats["derived_hits"] += 1
+            if signal is not None:
+                self._memory.move_to_end(key)
+            if kind is not None:
+                self.stats[f"{kind}_{'misses' if signal is None else 'hits'}"] += 1
             return signal
 
     def remember(self, key: str, signal: np.ndarray) -> np.ndarray:

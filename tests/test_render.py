@@ -512,3 +512,28 @@ def test_cached_mixing_equals_mixing_from_scratch(tmp_path: Path, arr: Arrangeme
     changed = Mix(tracks={"piano": TrackMix(**{**eq, "eq_high_db": 4.0})})
     render.render(arr, changed, sample_rate=SR, cache=cache)
     assert cache.stats["derived_misses"] == 2  # new settings, processed again
+
+
+def test_a_mastered_mix_is_kept_and_reused_only_for_the_same_content(tmp_path: Path, arr: Arrangement) -> None:
+    """Rendering the same version again (another format) reuses the master bit for bit;
+    a mix change or a note change masters again; a plugin voice (no content key) never keeps one."""
+    from musigen_agent.spec import Mix, TrackMix
+
+    cache = StemCache(tmp_path / "stems")
+    first = render.render(arr, sample_rate=SR, cache=cache)
+    again = render.render(arr, sample_rate=SR, cache=cache)
+    assert cache.stats["master_hits"] == 1 and again.audio is first.audio
+    assert (again.loudness_lufs, again.true_peak_db) == pytest.approx((first.loudness_lufs, first.true_peak_db))
+    assert np.array_equal(again.audio, render.render(arr, sample_rate=SR).audio)  # = from scratch
+    quieter = render.render(arr, Mix(tracks={"bass": TrackMix(gain_db=-6.0)}), sample_rate=SR, cache=cache)
+    assert cache.stats["master_hits"] == 1 and not np.array_equal(quieter.audio, first.audio)
+    bass = arr.part("bass")
+    moved = bass.model_copy(update={"notes": [n.model_copy(update={"pitch": n.pitch + 1}) for n in bass.notes]})
+    edited = arr.model_copy(update={"parts": [moved if p.name == "bass" else p for p in arr.parts]})
+    render.render(edited, sample_rate=SR, cache=cache)
+    assert cache.stats["master_hits"] == 1
+    voiced = {"piano": lambda pitch, velocity, seconds, sr: np.zeros(int(seconds * sr) + 1, dtype=np.float32)}
+    misses = cache.stats["master_misses"]
+    for _ in range(2):
+        render.render(arr, sample_rate=SR, voices=voiced, cache=cache)
+    assert cache.stats["master_hits"] == 1 and cache.stats["master_misses"] == misses  # never looked up
