@@ -445,20 +445,15 @@ def create(
     debug: Debug = False,
 ) -> None:
     """Create a key and print its token once (only its hash is stored)."""
-    from .keys import create_key
-
-    token, record = create_key(_services(db).registry.db, name, scope or ["read"])
+    token, record = _services(db).create_key(name, scope or ["read"])
     _out({"token": token, **record}, as_json, lambda r: typer.echo(f"{r['id']} {r['scopes']}\ntoken: {token}"))
 
 
 @_keys_command
 def list_(db: Db = None, as_json: AsJson = False, debug: Debug = False) -> None:
     """List keys (never their tokens)."""
-    from .keys import list_keys
-
-    rows = list_keys(_services(db).registry.db)
     _out(
-        rows,
+        _services(db).list_keys(),
         as_json,
         lambda rs: [typer.echo(f"{r['id']}  {r['name']}  {r['scopes']}  revoked={r['revoked']}") for r in rs],
     )
@@ -472,9 +467,7 @@ def revoke(
     debug: Debug = False,
 ) -> None:
     """Revoke a key."""
-    from .keys import revoke_key
-
-    _out(revoke_key(_services(db).registry.db, key_id), as_json, lambda r: typer.echo(f"revoked {r['id']}"))
+    _out(_services(db).revoke_key(key_id), as_json, lambda r: typer.echo(f"revoked {r['id']}"))
 
 
 data_app = typer.Typer(no_args_is_help=True, help="MIDI corpora for training the neural backend.")

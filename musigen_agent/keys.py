@@ -4,9 +4,11 @@ A token is 32 random bytes (``msk_`` + URL-safe base64), so a plain SHA-256 is e
 nobody can guess a preimage, and a stolen database holds no usable key.  The table
 lives in registry.sqlite next to the tracks (migration ``m002_api_keys``).
 
-The module-level functions take a sqlite-utils ``Database`` (what ``musigen keys ...``
-calls with ``services.registry.db``); :class:`KeyStore` wraps them with its own
-connection and a lock for the server, whose event loop and worker threads share it.
+The module-level functions take a sqlite-utils ``Database`` (the registry wraps them
+under its lock for ``services.create_key`` and friends, which ``musigen keys ...`` calls);
+:class:`KeyStore` wraps them with its own connection and a lock for the server
+(``services.key_store()``), whose event loop checks a key on every request and must not
+queue behind the registry's writes.
 """
 
 from __future__ import annotations

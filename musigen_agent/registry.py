@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import migrations
+from . import keys, migrations
 from .errors import NotFound
 from .sqlite_db import ImmediateWrites
 
@@ -150,6 +150,19 @@ class Registry:
         if version is not None:
             where, args = where + " AND version = ?", [*args, version]
         return list(self.db["renders"].rows_where(where, args, order_by="id"))
+
+    # ------------------------------------------------------------ API keys
+    @locked
+    def create_key(self, name: str, scopes: list[str]) -> tuple[str, dict[str, Any]]:
+        return keys.create_key(self.db, name, scopes)
+
+    @locked
+    def list_keys(self) -> list[dict[str, Any]]:
+        return keys.list_keys(self.db)
+
+    @locked
+    def revoke_key(self, key_id: str) -> dict[str, Any]:
+        return keys.revoke_key(self.db, key_id)
 
     @locked
     def counts(self) -> dict[str, int]:

@@ -23,6 +23,7 @@ from .config import Settings
 from .diff import diff_versions
 from .edits import apply_ops
 from .errors import InvalidInput, NotFound
+from .keys import KeyStore
 from .midi_import import import_midi
 from .neural.classify import classify
 from .ops import Op, parse_ops
@@ -31,7 +32,7 @@ from .refine_words import EXAMPLES, read_instruction
 from .registry import Registry
 from .spec import Arrangement, Mix, TrackSpec
 from .splice import State
-from .summary import summarize
+from .summary import notes_view, summarize
 
 #: A progress callback: (fraction done 0..1, what is happening).
 Progress = Callable[[float, str], None]
@@ -230,6 +231,35 @@ class Services:
         view = self._view(track_id, row["number"], State(spec, arr, mix), files)
         view["versions"] = self.registry.count_versions(track_id)
         return view
+
+    def notes(self, track_id: str, version: int | None = None) -> dict[str, Any]:
+        """Every part's notes in beats with the form, chords and mix: a piano roll's data."""
+        row = self.registry.get_version(track_id, version)
+        _spec, arr, mix = _load(row)
+        return notes_view(track_id, row["number"], arr, mix)
+
+    # ------------------------------------------------------------------ API keys
+    def create_key(self, name: str, scopes: list[str]) -> tuple[str, dict[str, Any]]:
+        """A new API key: its token (shown once, stored only as a hash) and its record."""
+        return self.registry.create_key(name, scopes)
+
+    def list_keys(self) -> list[dict[str, Any]]:
+        """Every API key (never its token or hash)."""
+        return self.registry.list_keys()
+
+    def revoke_key(self, key_id: str) -> dict[str, Any]:
+        """Revoke a key by id or unique name."""
+        return self.registry.revoke_key(key_id)
+
+    def key_store(self) -> KeyStore:
+        """A key store on its own connection to the registry, for a server that checks a
+        key on every request without queueing behind the registry's writes."""
+        return KeyStore(self.registry.path)
+
+    @property
+    def shareable(self) -> bool:
+        """Whether other connections can open the registry (a file, not ``:memory:``)."""
+        return str(self.registry.path) != ":memory:"
 
     def render_file(self, track_id: str, name: str) -> Path:
         """The rendered file of ``track_id`` called ``name`` (the latest if rendered twice).

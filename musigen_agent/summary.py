@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .spec import Arrangement, TrackSpec
+from .spec import Arrangement, Mix, TrackSpec
 
 
 def summarize(spec: TrackSpec, arr: Arrangement) -> dict[str, Any]:
@@ -58,3 +58,34 @@ def headline(view: dict[str, Any]) -> str:
         f"{s['title']}: {s['genre']} / {', '.join(s['moods'])}, {s['tempo']} bpm, {s['key']}, {s['meter']}, "
         f"{s['bars']} bars ({s['seconds']:.0f} s). Parts: {band}."
     )
+
+
+def notes_view(track_id: str, number: int, arr: Arrangement, mix: Mix) -> dict[str, Any]:
+    """Every part's notes as ``[start, duration, pitch, velocity]`` in beats, with the form,
+    chords and each part's mix: what a piano roll draws (the web studio's)."""
+    beats_per_bar = arr.bar_ticks / arr.tpq
+    parts = [
+        {
+            "name": p.name,
+            "instrument": p.instrument,
+            "role": p.role,
+            "is_drum": p.is_drum,
+            "notes": [
+                [round(n.start / arr.tpq, 4), round(n.duration / arr.tpq, 4), n.pitch, n.velocity] for n in p.notes
+            ],
+            "mix": mix.for_part(p.name).model_dump(mode="json"),
+        }
+        for p in arr.parts
+    ]
+    return {
+        "track_id": track_id,
+        "version": number,
+        "tempo": arr.tempo,
+        "meter": arr.meter,
+        "key": arr.key,
+        "mode": arr.mode,
+        "beats_per_bar": beats_per_bar,
+        "beats": sum(s.bars for s in arr.sections) * beats_per_bar,
+        "sections": [s.model_dump(mode="json") for s in arr.sections],
+        "parts": parts,
+    }

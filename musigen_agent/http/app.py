@@ -24,7 +24,6 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..keys import KeyStore
 from ..services import Services
 from .auth import ScopeGuard
 from .context import AppState
@@ -75,7 +74,7 @@ def create_app(
     limits = limits or Limits()
     state = AppState(
         studio=Studio(services, limits.workers, limits.job_workers),
-        keys=KeyStore(services.registry.path),
+        keys=services.key_store(),
         require_keys=require_keys,
         limits=limits,
         rate=RateLimiter(limits.rate_per_second, limits.burst),

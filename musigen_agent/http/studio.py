@@ -22,7 +22,7 @@ class Studio:
     """Runs ``fn(services)`` on worker threads and hands back the result."""
 
     def __init__(self, services: Services, workers: int, job_workers: int) -> None:
-        if str(services.registry.path) == ":memory:":
+        if not services.shareable:
             raise ValueError("The HTTP server needs a registry file (an in-memory registry is one per connection).")
         self.base = services
         self._calls = ThreadPoolExecutor(workers, thread_name_prefix="musigen-http")

@@ -20,7 +20,6 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...refine_words import EXAMPLES
-from ...spec import Mix
 from ..auth import Reader
 from ..context import app_state
 from ..problems import HttpProblem, responses
@@ -107,39 +106,4 @@ async def version_notes(
     _: Reader,
 ) -> Any:
     """Each part's notes as `[start, duration, pitch, velocity]` in beats, with the form, chords and mix."""
-    row = await app_state(request).studio.call(lambda s: s.registry.get_version(track_id, version))
-    return notes_view(row)
-
-
-def notes_view(row: dict[str, Any]) -> dict[str, Any]:
-    """The notes view of a registry version row (its ``arrangement`` and ``mix``)."""
-    arr, mix = row["arrangement"], Mix.model_validate(row["mix"])
-    tpq = arr.get("tpq", 480)
-    num, den = (int(x) for x in arr["meter"].split("/"))
-    beats_per_bar = num * 4 / den
-    parts = [
-        {
-            "name": p["name"],
-            "instrument": p["instrument"],
-            "role": p["role"],
-            "is_drum": p.get("is_drum", False),
-            "notes": [
-                [round(n["start"] / tpq, 4), round(n["duration"] / tpq, 4), n["pitch"], n["velocity"]]
-                for n in p["notes"]
-            ],
-            "mix": mix.for_part(p["name"]).model_dump(mode="json"),
-        }
-        for p in arr["parts"]
-    ]
-    return {
-        "track_id": row["track_id"],
-        "version": row["number"],
-        "tempo": arr["tempo"],
-        "meter": arr["meter"],
-        "key": arr["key"],
-        "mode": arr["mode"],
-        "beats_per_bar": beats_per_bar,
-        "beats": sum(s["bars"] for s in arr["sections"]) * beats_per_bar,
-        "sections": arr["sections"],
-        "parts": parts,
-    }
+    return await app_state(request).studio.call(lambda s: s.notes(track_id, version))
