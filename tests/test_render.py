@@ -213,7 +213,7 @@ def test_note_bank_reproduces_a_whole_part_render() -> None:
     score.tracks.append(track)
     whole = synth.synth.render(score, stereo=True)
     m = min(n, whole.shape[1])
-    assert _err_db(mine[:, :m], whole[:, :m]) < -50
+    assert err_db(mine[:, :m], whole[:, :m]) < -50
     ends = {round((s + d) * SEC_PER_TICK * SR) for s, d, *_ in notes.tolist()}
     away = np.ones(m, dtype=bool)
     for e in ends:
@@ -481,7 +481,7 @@ def test_progress_is_reported_per_stem_and_cancel_stops(arr: Arrangement) -> Non
     assert "bass" in err.value.message  # stopped before the second part
 
 
-def _err_db(a: np.ndarray, b: np.ndarray) -> float:
+def err_db(a: np.ndarray, b: np.ndarray) -> float:
     """Peak error of a against b, relative to b's peak, in dB."""
     diff = float(np.abs(a.astype(np.float64) - b).max())
     return 20 * math.log10(diff / float(np.abs(b).max())) if diff > 0 else -math.inf
@@ -508,7 +508,7 @@ def test_cached_mixing_equals_mixing_from_scratch(tmp_path: Path, arr: Arrangeme
     stems = cached.track_stems()  # exporting the stems reuses the render's processing
     assert cache.stats["derived_hits"] == hits + 1
     total = sum(t.astype(np.float64) for t in stems.values())
-    assert _err_db(total, mixer.premaster(cached.stems, arr, mixes[-1], SR)) < -60
+    assert err_db(total, mixer.premaster(cached.stems, arr, mixes[-1], SR)) < -60
     changed = Mix(tracks={"piano": TrackMix(**{**eq, "eq_high_db": 4.0})})
     render.render(arr, changed, sample_rate=SR, cache=cache)
     assert cache.stats["derived_misses"] == 2  # new settings, processed again

@@ -9,30 +9,12 @@ import math
 import numpy as np
 import pytest
 from scipy.signal import resample_poly
-from test_render import SR, make_arrangement, rms_db, sample
+from test_render import SR, err_db, loudness, make_arrangement, rms_db, sample, true_peak_dbtp
 
 from musigen_agent import loudness as loudness_mod
 from musigen_agent import mastering, mixer, render, truepeak
 from musigen_agent.errors import InvalidInput
 from musigen_agent.spec import Arrangement, Mix, Part, TrackMix
-
-
-def true_peak_dbtp(x: np.ndarray) -> float:
-    """Independent 4x-oversampled true peak of (channels, samples) audio."""
-    up = resample_poly(np.asarray(x, dtype=np.float64), 4, 1, axis=1)
-    return 20 * math.log10(max(float(np.abs(up).max()), float(np.abs(x).max())))
-
-
-def loudness(x: np.ndarray, sr: int) -> float:
-    import pyloudnorm
-
-    return float(pyloudnorm.Meter(sr).integrated_loudness(np.asarray(x, dtype=np.float64).T))
-
-
-def err_db(a: np.ndarray, b: np.ndarray) -> float:
-    """Peak error of a against b, relative to b's peak, in dB."""
-    diff = float(np.abs(a.astype(np.float64) - b).max())
-    return 20 * math.log10(diff / float(np.abs(b).max())) if diff > 0 else -math.inf
 
 
 @pytest.fixture(scope="module")
