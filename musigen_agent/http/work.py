@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import Future
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from ..errors import MusigenError
@@ -22,6 +22,10 @@ from .jobs import Job, Work, sse_response
 from .limits import WorkTimeout, with_deadline
 from .models import Mode
 from .studio import public_files
+
+#: The query parameters of every route answered by :func:`answer`.
+ModeQuery = Annotated[Mode, Query(description="sync waits, async returns a job, auto decides by length.")]
+StreamQuery = Annotated[bool, Query(description="Answer with Server-Sent Events: progress, then result.")]
 
 
 def _ignore(fraction: float, message: str) -> None:

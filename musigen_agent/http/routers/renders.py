@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from ...services import Progress, Services
 from ..auth import Composer
 from ..context import app_state
 from ..limits import check_length
-from ..models import SSE_CONTENT, JobView, Mode, RenderRequest, TrackView
+from ..models import SSE_CONTENT, JobView, RenderRequest, TrackView
 from ..problems import responses
-from ..work import answer
+from ..work import ModeQuery, StreamQuery, answer
 
 router = APIRouter(prefix="/v1/tracks", tags=["renders"], responses=responses())
 
@@ -36,8 +36,8 @@ async def render(
     body: RenderRequest,
     request: Request,
     principal: Composer,
-    mode: Annotated[Mode, Query(description="sync waits, async returns a job, auto decides by length.")] = "auto",
-    stream: Annotated[bool, Query(description="Answer with Server-Sent Events: progress, then result.")] = False,
+    mode: ModeQuery = "auto",
+    stream: StreamQuery = False,
 ) -> Response:
     """Pieces up to the server's sync length render while you wait; longer ones answer 202 with a job."""
     state = app_state(request)

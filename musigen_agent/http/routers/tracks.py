@@ -15,7 +15,6 @@ from ..models import (
     SSE_CONTENT,
     ComposeRequest,
     JobView,
-    Mode,
     RefineRequest,
     RevertRequest,
     TrackRow,
@@ -24,7 +23,7 @@ from ..models import (
 )
 from ..problems import responses
 from ..studio import public_files
-from ..work import answer
+from ..work import ModeQuery, StreamQuery, answer
 
 router = APIRouter(prefix="/v1/tracks", tags=["tracks"], responses=responses())
 
@@ -51,8 +50,8 @@ async def compose(
     body: ComposeRequest,
     request: Request,
     principal: Composer,
-    mode: Annotated[Mode, Query(description="sync waits, async returns a job, auto decides by length.")] = "auto",
-    stream: Annotated[bool, Query(description="Answer with Server-Sent Events: progress, then result.")] = False,
+    mode: ModeQuery = "auto",
+    stream: StreamQuery = False,
 ) -> Response:
     """Compose a new track; with `formats` also render it (each render uses one of the key's render slots)."""
     state = app_state(request)
