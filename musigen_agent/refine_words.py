@@ -21,7 +21,7 @@ instruction into clauses.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .catalog import Catalog
 from .ops import MAX_OPS, Op
@@ -40,6 +40,7 @@ class Understood:
 class Reading:
     ops: list[Understood]
     not_understood: list[str]  # clauses it could not map; "clause: note" when it knows why
+    reasons: list[str] = field(default_factory=list)  # those of them it knows why ("no chorus in this track")
 
 
 #: Shown to people and LLMs when nothing was understood; each is understood by the tests' fixture track.
@@ -127,4 +128,5 @@ def read_instruction(text: str, spec: TrackSpec, catalog: Catalog, mix: Mix | No
         else:
             reading.ops += [Understood(op, clause) for op in found]
         reading.not_understood += [note] if note else []
+        reading.reasons += [note] if note and note != clause.raw else []
     return reading

@@ -129,13 +129,13 @@ class Services:
         typed = parse_ops(ops or [])
         applied: list[dict[str, Any]] = []
         not_understood: list[str] = []
+        reasons: list[str] = []
         if instruction.strip():
             reading = read_instruction(instruction, spec, self.plugins.catalog, mix)
             applied = [_applied(u.op, u.words) for u in reading.ops]
-            not_understood = reading.not_understood
+            not_understood, reasons = reading.not_understood, reading.reasons
             typed = [u.op for u in reading.ops] + typed
         if not typed:
-            reasons = [n for n in not_understood if ": " in n]  # understood, but this track cannot take it
             raise InvalidInput(
                 f"Nothing to change: {'; '.join(reasons) if reasons else f'could not understand {instruction!r}'}. "
                 f"Try for example: {'; '.join(EXAMPLES[:8])}. Or send typed ops.",
