@@ -128,5 +128,5 @@ def read_instruction(text: str, spec: TrackSpec, catalog: Catalog, mix: Mix | No
         else:
             reading.ops += [Understood(op, clause) for op in found]
         reading.not_understood += [note] if note else []
-        reading.reasons += [note] if note and note != clause.raw else []
+        reading.reasons += [note] if note and note != clause else []
     return reading
